@@ -1,0 +1,462 @@
+"""Sentence alignment: which units of a derived text come from which units of its source.
+
+Everything here is a pure function of two segmented documents (and, optionally, sentence
+vectors), so the same code serves ``compare``, PAN runs and corpus engines.
+
+How a derived unit finds its sources:
+
+1. Lexical evidence for every unit pair that shares a content word: the IDF-weighted share
+   of the derived unit's words found in the source unit (*coverage*) and the share of its
+   content-word bigrams kept in order (*order*).
+2. Semantic evidence, where asked for: the cosine of the two sentence vectors.
+3. The best-scoring source unit becomes the primary source, if it clears the threshold.
+4. Further source units join (a *merge*) while they explain a real part of what the
+   primary source leaves unexplained. Among candidates that explain about as much, the
+   one that is near the primary source or already used elsewhere in the rewrite wins:
+   editors merge neighbouring sentences, and a rewrite is best explained by few sources.
+5. A pair whose facts conflict (another weekday, another country) is a *template* match,
+   not reuse: agencies write different stories in the same stock phrases.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from wiretrace.document import Document, Role, Unit
+from wiretrace.embed import DEFAULT_MODEL, Encoder, get_encoder
+from wiretrace.facts import Fact, extract_facts, substitutions
+from wiretrace.tokens import Token, tokenize
+
+#: Roles whose units carry story or title text and may be drawn from any such unit.
+ALIGNABLE_ROLES = frozenset({Role.BODY, Role.LIST_ITEM, Role.HEADLINE, Role.SUBHEAD})
+_TITLE_ROLES = frozenset({Role.HEADLINE, Role.SUBHEAD})
+
+
+@dataclass(frozen=True, slots=True)
+class AlignOptions:
+    """Settings for alignment. Every field has a default that suits news text.
+
+    ``semantic=False`` uses lexical evidence only: no model is loaded, and verbatim and
+    near-verbatim reuse are still found.
+    """
+
+    semantic: bool = True
+    model: str = DEFAULT_MODEL
+    device: str = "cpu"
+    #: Lowest combined score for a unit to be linked at all, with and without vectors.
+    link_threshold: float = 0.5
+    lexical_threshold: float = 0.4
+    #: A further source must explain this share of the derived unit's weight ...
+    merge_gain: float = 0.15
+    #: ... through at least this many content words not already explained.
+    merge_words: int = 3
+    #: Word runs at least this long count as copied word for word.
+    min_span_words: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SharedSpan:
+    """A run of words that a source unit and a derived unit share exactly (document offsets)."""
+
+    source_start: int
+    source_end: int
+    derived_start: int
+    derived_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One derived unit and the source units it was made from."""
+
+    derived: tuple[int, ...]
+    source: tuple[int, ...]
+    label: str
+    kind: str
+    score: float
+    spans: tuple[SharedSpan, ...] = ()
+    conflicts: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def is_reuse(self) -> bool:
+        """False for template matches, which share wording but not the story."""
+        return self.label != "template"
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """Part of a used source unit that the rewrite left out (document offsets)."""
+
+    unit: int
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Alignment:
+    """The links from a derived document to its source, and what the rewrite left out."""
+
+    links: list[Link] = field(default_factory=list)
+    left_out: list[LeftOut] = field(default_factory=list)
+
+    def reuse_links(self) -> list[Link]:
+        """Links that are reuse, without template matches."""
+        return [link for link in self.links if link.is_reuse]
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What alignment needs to know about one unit's words."""
+
+    unit: Unit
+    tokens: tuple[Token, ...]
+    stems: frozenset[str]
+    bigrams: frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """How strongly one derived unit resembles one source unit."""
+
+    coverage: float
+    reverse: float
+    order: float
+    semantic: float | None
+    shared_words: int
+    score: float
+
+
+def profile(unit: Unit) -> Profile:
+    """Tokens, content stems and content bigrams of a unit."""
+    tokens = tuple(tokenize(unit.text, offset=unit.start))
+    content = [t.stem for t in tokens if t.content]
+    return Profile(unit, tokens, frozenset(content), frozenset(zip(content, content[1:], strict=False)))
+
+
+class Weights:
+    """IDF weights of stems over the units of the documents being compared.
+
+    Words that occur in most units of a pair ("China" in a story about China) say little
+    about which sentence came from which; rare words say a lot.
+    """
+
+    def __init__(self, profiles: Sequence[Profile]) -> None:
+        self._df = Counter(stem for p in profiles for stem in p.stems)
+        self._n = max(1, len(profiles))
+
+    def __call__(self, stem: str) -> float:
+        return math.log((self._n + 1) / (self._df.get(stem, 0) + 0.5))
+
+    def total(self, stems: frozenset[str] | set[str]) -> float:
+        """Summed weight of a set of stems."""
+        return sum(self(s) for s in stems)
+
+
+def align(
+    derived: Document,
+    source: Document,
+    options: AlignOptions | None = None,
+    encoder: Encoder | None = None,
+) -> Alignment:
+    """Link the units of ``derived`` to the units of ``source`` they were made from.
+
+    Both documents must already be segmented. ``encoder`` overrides the model named in
+    ``options``; it is ignored when ``options.semantic`` is false.
+    """
+    options = options or AlignOptions()
+    d_profiles = [profile(u) for u in derived.units]
+    s_profiles = [profile(u) for u in source.units]
+    weights = Weights(d_profiles + s_profiles)
+    evidence = _lexical_evidence(d_profiles, s_profiles, weights)
+    if options.semantic and evidence:
+        _add_semantic_evidence(evidence, d_profiles, s_profiles, encoder or _encoder(options))
+    scored = {pair: _with_score(ev, options) for pair, ev in evidence.items()}
+    primaries = _choose_primaries(d_profiles, scored, options)
+    groups = _add_merged_sources(d_profiles, s_profiles, scored, primaries, weights, options)
+    links = _build_links(derived, source, d_profiles, s_profiles, groups, scored, options)
+    return Alignment(links=links, left_out=_left_out(s_profiles, d_profiles, links))
+
+
+def _encoder(options: AlignOptions) -> Encoder:
+    return get_encoder(options.model, options.device)
+
+
+def _compatible(derived_role: Role, source_role: Role) -> bool:
+    if derived_role in ALIGNABLE_ROLES:
+        return source_role in ALIGNABLE_ROLES
+    return derived_role == source_role  # page furniture only matches the same furniture
+
+
+def _lexical_evidence(
+    derived: list[Profile], source: list[Profile], weights: Weights
+) -> dict[tuple[int, int], Evidence]:
+    by_stem: dict[str, list[int]] = {}
+    for j, p in enumerate(source):
+        for s in p.stems:
+            by_stem.setdefault(s, []).append(j)
+    evidence: dict[tuple[int, int], Evidence] = {}
+    for i, d in enumerate(derived):
+        d_weight = weights.total(d.stems)
+        if d_weight <= 0:
+            continue
+        touched = {j for s in d.stems for j in by_stem.get(s, ())}
+        for j in touched:
+            s_prof = source[j]
+            if not _compatible(d.unit.role, s_prof.unit.role):
+                continue
+            shared = d.stems & s_prof.stems
+            shared_weight = weights.total(shared)
+            evidence[i, j] = Evidence(
+                coverage=shared_weight / d_weight,
+                reverse=shared_weight / max(weights.total(s_prof.stems), 1e-9),
+                order=len(d.bigrams & s_prof.bigrams) / len(d.bigrams) if d.bigrams else 0.0,
+                semantic=None,
+                shared_words=len(shared),
+                score=0.0,
+            )
+    return evidence
+
+
+def _add_semantic_evidence(
+    evidence: dict[tuple[int, int], Evidence],
+    derived: list[Profile],
+    source: list[Profile],
+    encoder: Encoder,
+) -> None:
+    """Cosines for the unit pairs that share words; only units in contact are encoded."""
+    d_needed = sorted({i for i, _ in evidence})
+    s_needed = sorted({j for _, j in evidence})
+    vectors = encoder.encode([derived[i].unit.text for i in d_needed] + [source[j].unit.text for j in s_needed])
+    d_rows = {i: vectors[k] for k, i in enumerate(d_needed)}
+    s_rows = {j: vectors[len(d_needed) + k] for k, j in enumerate(s_needed)}
+    for (i, j), ev in evidence.items():
+        cosine = float(np.dot(d_rows[i], s_rows[j]))
+        evidence[i, j] = Evidence(ev.coverage, ev.reverse, ev.order, cosine, ev.shared_words, 0.0)
+
+
+def _with_score(ev: Evidence, options: AlignOptions) -> Evidence:
+    lexical = 0.6 * ev.coverage + 0.4 * ev.order
+    score = lexical if ev.semantic is None else max(lexical, 0.5 * ev.coverage + 0.5 * ev.semantic)
+    return Evidence(ev.coverage, ev.reverse, ev.order, ev.semantic, ev.shared_words, score)
+
+
+def _threshold(ev: Evidence, options: AlignOptions) -> float:
+    return options.lexical_threshold if ev.semantic is None else options.link_threshold
+
+
+def _is_link(d: Profile, ev: Evidence, options: AlignOptions) -> bool:
+    if ev.score < _threshold(ev, options):
+        return False
+    if d.unit.role in _TITLE_ROLES:
+        return ev.coverage >= 0.5 and ev.shared_words >= 2
+    return ev.shared_words >= 2 or (ev.semantic or 0.0) >= 0.8
+
+
+def _choose_primaries(
+    derived: list[Profile], scored: dict[tuple[int, int], Evidence], options: AlignOptions
+) -> dict[int, int]:
+    best: dict[int, tuple[float, int]] = {}
+    for (i, j), ev in scored.items():
+        if _is_link(derived[i], ev, options) and (i not in best or ev.score > best[i][0]):
+            best[i] = (ev.score, j)
+    return {i: j for i, (_, j) in best.items()}
+
+
+def _add_merged_sources(
+    derived: list[Profile],
+    source: list[Profile],
+    scored: dict[tuple[int, int], Evidence],
+    primaries: dict[int, int],
+    weights: Weights,
+    options: AlignOptions,
+) -> dict[int, list[int]]:
+    used_elsewhere = Counter(primaries.values())
+    groups: dict[int, list[int]] = {}
+    for i, first in primaries.items():
+        d = derived[i]
+        chosen = [first]
+        if d.unit.role not in _TITLE_ROLES:
+            _extend_merge(d, chosen, source, scored, i, used_elsewhere, weights, options)
+        groups[i] = sorted(chosen)
+    return groups
+
+
+def _extend_merge(
+    d: Profile,
+    chosen: list[int],
+    source: list[Profile],
+    scored: dict[tuple[int, int], Evidence],
+    i: int,
+    used_elsewhere: Counter[int],
+    weights: Weights,
+    options: AlignOptions,
+) -> None:
+    d_weight = weights.total(d.stems)
+    while True:
+        explained = set().union(*(source[j].stems for j in chosen)) & d.stems
+        residual = d.stems - explained
+        best: tuple[float, int] | None = None
+        for (di, j), ev in scored.items():
+            if di != i or j in chosen:
+                continue
+            gained = residual & source[j].stems
+            gain = weights.total(gained) / d_weight
+            if len(gained) < options.merge_words or gain < options.merge_gain:
+                continue
+            if ev.score < 0.6 * _threshold(ev, options):
+                continue
+            near = min(abs(j - c) for c in chosen) <= 2
+            reused = used_elsewhere[j] > (1 if j in chosen else 0)
+            rank = gain + 0.1 * (ev.semantic or 0.0) + 0.05 * near + 0.05 * reused
+            if best is None or rank > best[0]:
+                best = (rank, j)
+        if best is None:
+            return
+        chosen.append(best[1])
+
+
+def _build_links(
+    derived: Document,
+    source: Document,
+    d_profiles: list[Profile],
+    s_profiles: list[Profile],
+    groups: dict[int, list[int]],
+    scored: dict[tuple[int, int], Evidence],
+    options: AlignOptions,
+) -> list[Link]:
+    d_facts = _unit_facts(derived)
+    s_facts = _unit_facts(source)
+    sources_used = Counter(j for js in groups.values() for j in js)
+    links = []
+    for i in sorted(groups):
+        js = groups[i]
+        d = d_profiles[i]
+        spans = tuple(
+            span for j in js for span in shared_spans(s_profiles[j].tokens, d.tokens, options.min_span_words)
+        )
+        kind = _copy_kind(d, [s_profiles[j] for j in js], spans)
+        conflicts = substitutions([f for j in js for f in s_facts.get(j, [])], d_facts.get(i, []))
+        primary = max(js, key=lambda j: scored[i, j].score)
+        label = _label(d, js, kind, scored[i, primary], sources_used, conflicts)
+        links.append(
+            Link(
+                derived=(i,),
+                source=tuple(js),
+                label=label,
+                kind=kind,
+                score=round(scored[i, primary].score, 4),
+                spans=spans,
+                conflicts=tuple((a.text, b.text) for a, b in conflicts),
+            )
+        )
+    return links
+
+
+def _unit_facts(doc: Document) -> dict[int, list[Fact]]:
+    facts: dict[int, list[Fact]] = {}
+    for unit in doc.units:
+        if unit.role in ALIGNABLE_ROLES:
+            facts[unit.index] = extract_facts(doc.text, [(unit.start, unit.end)])
+    return facts
+
+
+def _label(
+    d: Profile,
+    js: list[int],
+    kind: str,
+    primary: Evidence,
+    sources_used: Counter[int],
+    conflicts: list[tuple[Fact, Fact]],
+) -> str:
+    if len(conflicts) >= 2 or (conflicts and kind == "paraphrase"):
+        return "template"
+    if d.unit.role in _TITLE_ROLES:
+        return "headline"
+    if len(js) > 1:
+        return "merge"
+    if sources_used[js[0]] > 1 and primary.reverse < 0.8:
+        return "split"
+    return kind
+
+
+def _copy_kind(d: Profile, sources: list[Profile], spans: tuple[SharedSpan, ...]) -> str:
+    """verbatim, near-verbatim or paraphrase, from how much is copied word for word."""
+    d_words = len(d.tokens) or 1
+    copied = _covered_tokens(d.tokens, [(s.derived_start, s.derived_end) for s in spans])
+    share = copied / d_words
+    if len(sources) == 1:
+        s_words = len(sources[0].tokens) or 1
+        s_copied = _covered_tokens(sources[0].tokens, [(s.source_start, s.source_end) for s in spans])
+        if share >= 0.95 and s_copied / s_words >= 0.95:
+            return "verbatim"
+    return "near-verbatim" if share >= 0.6 else "paraphrase"
+
+
+def _covered_tokens(tokens: Sequence[Token], ranges: list[tuple[int, int]]) -> int:
+    return sum(1 for t in tokens if any(s <= t.start and t.end <= e for s, e in ranges))
+
+
+def shared_spans(source: Sequence[Token], derived: Sequence[Token], min_words: int = 3) -> list[SharedSpan]:
+    """Maximal runs of identical words, longest first, each word used at most once per side.
+
+    Order between runs is free, because rewrites reorder clauses.
+    """
+    positions: dict[str, list[int]] = {}
+    for j, t in enumerate(source):
+        positions.setdefault(t.norm, []).append(j)
+    runs: list[tuple[int, int, int]] = []  # (length, derived start, source start)
+    for i, t in enumerate(derived):
+        for j in positions.get(t.norm, ()):
+            if i > 0 and j > 0 and derived[i - 1].norm == source[j - 1].norm:
+                continue  # not the start of a maximal run
+            n = 0
+            while i + n < len(derived) and j + n < len(source) and derived[i + n].norm == source[j + n].norm:
+                n += 1
+            if n >= min_words or (n >= 2 and all(x.content for x in derived[i : i + n])):
+                runs.append((n, i, j))
+    runs.sort(key=lambda r: (-r[0], r[1], r[2]))
+    taken_d: set[int] = set()
+    taken_s: set[int] = set()
+    spans = []
+    for n, i, j in runs:
+        if taken_d.intersection(range(i, i + n)) or taken_s.intersection(range(j, j + n)):
+            continue
+        taken_d.update(range(i, i + n))
+        taken_s.update(range(j, j + n))
+        spans.append(SharedSpan(source[j].start, source[j + n - 1].end, derived[i].start, derived[i + n - 1].end))
+    spans.sort(key=lambda s: s.derived_start)
+    return spans
+
+
+def _left_out(source: list[Profile], derived: list[Profile], links: list[Link]) -> list[LeftOut]:
+    """Stretches of used source units whose content words no linked derived unit has."""
+    used_by: dict[int, set[str]] = {}
+    for link in links:
+        if link.is_reuse:
+            stems = set().union(*(derived[i].stems for i in link.derived))
+            for j in link.source:
+                used_by.setdefault(j, set()).update(stems)
+    parts = []
+    for j, stems in sorted(used_by.items()):
+        for start, end in _uncovered_runs(source[j].tokens, stems):
+            parts.append(LeftOut(unit=j, start=start, end=end))
+    return parts
+
+
+def _uncovered_runs(tokens: Sequence[Token], covered: set[str], min_words: int = 3) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    run: list[Token] = []
+    for t in [*tokens, None]:
+        if t is not None and (not t.content or t.stem not in covered):
+            if t.content or run:
+                run.append(t)
+            continue
+        content = [x for x in run if x.content]
+        if len(content) >= min_words:
+            runs.append((content[0].start, content[-1].end))
+        run = []
+    return runs

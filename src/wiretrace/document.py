@@ -1,0 +1,67 @@
+"""Documents and the units cut from them.
+
+The raw text of a :class:`Document` is the single source of truth. Every :class:`Unit`
+is a ``(start, end)`` view into it, so ``doc.text[unit.start:unit.end] == unit.text``
+always holds; tests check this invariant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a unit is on the page."""
+
+    SECTION_TITLE = "section-title"
+    HEADLINE = "headline"
+    DATELINE = "dateline"
+    BYLINE = "byline"
+    SUBHEAD = "subhead"
+    BODY = "body"
+    LIST_ITEM = "list-item"
+    RELATED_LINK = "related-link"
+
+
+#: Roles that are page furniture rather than story text. They are left out of the verdict.
+FURNITURE_ROLES = frozenset({Role.SECTION_TITLE, Role.BYLINE, Role.RELATED_LINK, Role.DATELINE})
+#: Roles that carry title-like text: short, unpunctuated, drawn from the story if at all.
+TITLE_ROLES = frozenset({Role.HEADLINE, Role.SUBHEAD})
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One sentence or page element, as offsets into its document's text."""
+
+    index: int
+    start: int
+    end: int
+    role: Role
+    text: str
+
+    @property
+    def is_story(self) -> bool:
+        """True for units that are story text (body sentences and story list items)."""
+        return self.role in (Role.BODY, Role.LIST_ITEM)
+
+
+@dataclass(slots=True)
+class Document:
+    """A text and what is known about it.
+
+    >>> doc = Document(id="d1", text="Rain fell. Rivers rose.")
+    >>> doc.text[:4]
+    'Rain'
+    """
+
+    id: str
+    text: str
+    title: str | None = None
+    date: str | None = None
+    url: str | None = None
+    units: list[Unit] = field(default_factory=list)
+
+    def unit_text(self, unit: Unit) -> str:
+        """The text a unit covers, read from the document itself."""
+        return self.text[unit.start : unit.end]

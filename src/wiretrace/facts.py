@@ -1,0 +1,256 @@
+"""Facts in news text: numbers, ordinals, dates, weekdays, names and quotations.
+
+Extraction is rule-based and fast, so that it costs little next to alignment. Names are
+runs of capitalised words; a title word before a name ("President", "Minister") marks a
+person, and words such as "Forum", "Ministry" or an acronym mark an organisation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from wiretrace.tokens import STOPWORDS
+
+
+class FactKind(StrEnum):
+    """The kinds of fact that wiretrace tracks."""
+
+    NUMBER = "number"
+    ORDINAL = "ordinal"
+    MONEY = "money"
+    PERCENT = "percent"
+    DATE = "date"
+    WEEKDAY = "weekday"
+    YEAR = "year"
+    PERSON = "person"
+    ORGANISATION = "organisation"
+    NAME = "name"
+    QUOTE = "quote"
+
+
+#: Kinds whose values can be swapped one for another in a rewrite ("Friday" for "Tuesday").
+_NAME_KINDS = frozenset({FactKind.PERSON, FactKind.ORGANISATION, FactKind.NAME})
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One fact: its kind, its text as written, and offsets into the document."""
+
+    kind: FactKind
+    text: str
+    start: int
+    end: int
+
+    @property
+    def key(self) -> str:
+        """What two mentions must share to be the same fact."""
+        return _normalise(self.text)
+
+    @property
+    def value(self) -> str:
+        """The part that a change would alter: the figure of a number, the whole of a name."""
+        if self.kind in (FactKind.NUMBER, FactKind.ORDINAL):
+            return self.key.split(" ", 1)[0]
+        return self.key
+
+
+_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan\\.|Feb\\.|Mar\\.|Apr\\.|Jun\\.|Jul\\.|Aug\\.|Sep\\.|Sept\\.|Oct\\.|Nov\\.|Dec\\."
+)
+_SPELLED = (
+    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred|thousand|dozens|hundreds|"
+    "thousands|millions|billions"
+)
+_SCALE = r"(?:\s+(?:million|billion|trillion|thousand|mln|bln|bn|m))?"
+_NOUN = r"(?:\s+(?!(?:of|and|the|a|an|in|on|to|for)\b)([a-z][a-z\-]{2,}))?"
+_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
+    (FactKind.DATE, re.compile(rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b")),
+    (FactKind.DATE, re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})(?:,?\s+\d{{4}})?\b")),
+    (FactKind.DATE, re.compile(r"\b\d{4}-\d{2}-\d{2}\b")),
+    (FactKind.DATE, re.compile(rf"\b(?:{_MONTHS})\s+\d{{4}}\b")),
+    (FactKind.WEEKDAY, re.compile(rf"\b(?:{_WEEKDAYS})\b")),
+    (FactKind.MONEY, re.compile(rf"(?:[$\u20ac\u00a3\u00a5]|\bUS\$|\bRMB\s?)\s?\d[\d,]*(?:\.\d+)?{_SCALE}\b")),
+    (
+        FactKind.MONEY,
+        re.compile(rf"\b\d[\d,]*(?:\.\d+)?{_SCALE}\s+(?:dollars|yuan|euros|pounds|yen|rupees|rubles)\b"),
+    ),
+    (FactKind.PERCENT, re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent\b|per cent\b)")),
+    (FactKind.ORDINAL, re.compile(rf"\b\d+(?:st|nd|rd|th)\b{_NOUN}")),
+    (FactKind.YEAR, re.compile(r"\b(?:1[89]|20)\d{2}\b")),
+    (FactKind.NUMBER, re.compile(rf"\b\d[\d,]*(?:\.\d+)?{_SCALE}\b{_NOUN}")),
+    (FactKind.NUMBER, re.compile(rf"\b(?:{_SPELLED})\b{_NOUN}", re.IGNORECASE)),
+    (FactKind.QUOTE, re.compile(r"[\"\u201c]([^\"\u201c\u201d]{12,400})[\"\u201d]")),
+]
+
+_TITLE_WORDS = frozenset(
+    """president vice premier prime minister chancellor king queen prince princess secretary
+    senator governor mayor general ambassador spokesman spokeswoman spokesperson chairman
+    chairwoman chief director mr mrs ms dr sir lord pope justice judge commander
+    foreign defense defence finance""".split()
+)
+_ORG_WORDS = frozenset(
+    """forum party ministry council agency union bank company corporation corp inc ltd group
+    committee commission organization organisation association university institute court
+    parliament congress assembly army navy police department office fund federation league
+    alliance exchange board authority news times post""".split()
+)
+_CONNECTORS = frozenset({"of", "and", "for", "de", "la", "del", "van", "von", "al", "bin", "da", "the"})
+_CAPITALISED = re.compile(r"[A-Z][\w\-'\u2019.]*|[A-Z]{2,}")
+_NAME_WORD = re.compile(r"[A-Za-z][\w\-]*(?:['\u2019]s)?|\(|\)|[,;:.!?]")
+_NON_NAMES = frozenset(
+    (_WEEKDAYS + "|January|February|March|April|May|June|July|August|September|October|November|December")
+    .lower()
+    .split("|")
+)
+
+
+def extract_facts(text: str, spans: Iterable[tuple[int, int]]) -> list[Fact]:
+    """All facts inside the given ``(start, end)`` spans of ``text``, in reading order.
+
+    >>> [f.text for f in extract_facts("Xi spoke on Friday about the 65th anniversary.", [(0, 46)])]
+    ['Xi', 'Friday', '65th anniversary']
+    """
+    facts: list[Fact] = []
+    for start, end in spans:
+        facts.extend(_facts_in(text, start, end))
+    facts.sort(key=lambda f: (f.start, f.end))
+    return facts
+
+
+def _facts_in(text: str, start: int, end: int) -> list[Fact]:
+    chunk = text[start:end]
+    taken: list[tuple[int, int]] = []
+    found: list[Fact] = []
+    for kind, pattern in _PATTERNS:
+        for match in pattern.finditer(chunk):
+            s, e = match.span()
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            taken.append((s, e))
+            found.append(Fact(kind, chunk[s:e], start + s, start + e))
+    for s, e, kind in _names(chunk):
+        if not any(s < te and ts < e for ts, te in taken):
+            found.append(Fact(kind, chunk[s:e], start + s, start + e))
+    return found
+
+
+def _names(chunk: str) -> list[tuple[int, int, FactKind]]:
+    """Runs of capitalised words, split at title words, typed by the words around them."""
+    words = list(_NAME_WORD.finditer(chunk))
+    names: list[tuple[int, int, FactKind]] = []
+    run: list[re.Match[str]] = []
+    after_title = False
+
+    def close() -> None:
+        nonlocal run
+        while run and run[-1].group(0).lower() in _CONNECTORS:
+            run.pop()
+        if run:
+            names.append((run[0].start(), _end_without_possessive(run[-1]), _name_kind(run, after_title)))
+        run = []
+
+    for i, word in enumerate(words):
+        token = word.group(0)
+        lower = token.lower()
+        sentence_start = i == 0 or words[i - 1].group(0) in ".!?:;"
+        if lower.rstrip("s").rstrip("'\u2019") in _TITLE_WORDS and token[0].isupper():
+            close()
+            after_title = True
+            continue
+        capitalised = bool(_CAPITALISED.fullmatch(token))
+        if capitalised and not (sentence_start and lower in STOPWORDS) and lower not in _NON_NAMES:
+            run.append(word)
+            if token.endswith(("'s", "\u2019s")):
+                close()
+                after_title = False
+            continue
+        if _joins_name(run, lower) and i + 1 < len(words) and words[i + 1].group(0)[:1].isupper():
+            run.append(word)
+            continue
+        close()
+        after_title = False
+    close()
+    return names
+
+
+def _joins_name(run: list[re.Match[str]], lower: str) -> bool:
+    """A connector continues a name ("Bank of England"); "and" only inside a long one,
+    so that "China and Cuba" stays two names."""
+    if not run or lower not in _CONNECTORS:
+        return False
+    return lower != "and" or len(run) >= 2
+
+
+def _end_without_possessive(word: re.Match[str]) -> int:
+    token = word.group(0)
+    return word.end() - 2 if token.endswith(("'s", "\u2019s")) else word.end()
+
+
+def _name_kind(run: list[re.Match[str]], after_title: bool) -> FactKind:
+    tokens = [w.group(0) for w in run]
+    if any(t.lower().rstrip("'s") in _ORG_WORDS for t in tokens) or (
+        len(tokens) == 1 and tokens[0].isupper() and len(tokens[0]) >= 2
+    ):
+        return FactKind.ORGANISATION
+    return FactKind.PERSON if after_title else FactKind.NAME
+
+
+def _normalise(text: str) -> str:
+    text = re.sub(r"['\u2019]s\b", "", text.lower())
+    text = re.sub(r"^the\s+", "", text)
+    return re.sub(r"[\s\"\u201c\u201d]+", " ", text).strip(" .,")
+
+
+def same_fact(a: Fact, b: Fact) -> bool:
+    """Whether two mentions name the same fact: equal keys, or one name inside the other."""
+    if a.key == b.key:
+        return True
+    if a.kind in _NAME_KINDS and b.kind in _NAME_KINDS:
+        wa, wb = a.key.split(), b.key.split()
+        shorter, longer = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+        return _is_subsequence(shorter, longer)
+    if a.kind == b.kind and a.kind in (FactKind.NUMBER, FactKind.ORDINAL):
+        return a.value == b.value
+    return False
+
+
+def _is_subsequence(short: list[str], long: list[str]) -> bool:
+    n = len(short)
+    return any(long[i : i + n] == short for i in range(len(long) - n + 1))
+
+
+def substitutions(a_facts: list[Fact], b_facts: list[Fact]) -> list[tuple[Fact, Fact]]:
+    """Facts of one kind that one side swapped for another, e.g. ``Friday`` for ``Tuesday``.
+
+    Only a fact that has no counterpart on the other side can be part of a substitution,
+    and a numeric fact is paired only with one about the same thing (``65th anniversary``
+    with ``66th anniversary``), a name only with a name of the same kind.
+    """
+    only_a = [f for f in a_facts if not any(same_fact(f, g) for g in b_facts)]
+    only_b = [g for g in b_facts if not any(same_fact(f, g) for f in a_facts)]
+    pairs: list[tuple[Fact, Fact]] = []
+    used: set[int] = set()
+    for fa in only_a:
+        for j, fb in enumerate(only_b):
+            if j not in used and _comparable(fa, fb):
+                pairs.append((fa, fb))
+                used.add(j)
+                break
+    return pairs
+
+
+def _comparable(a: Fact, b: Fact) -> bool:
+    if a.kind != b.kind or a.kind is FactKind.QUOTE:
+        return False
+    if a.kind in (FactKind.NUMBER, FactKind.ORDINAL):
+        noun_a, noun_b = a.key.partition(" ")[2], b.key.partition(" ")[2]
+        return bool(noun_a) and noun_a == noun_b
+    if a.kind is FactKind.NAME:
+        return False  # untyped names differ for too many reasons to call one a replacement
+    return True
