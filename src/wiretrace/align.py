@@ -35,6 +35,8 @@ from wiretrace.tokens import Token, tokenize
 #: Roles whose units carry story or title text and may be drawn from any such unit.
 ALIGNABLE_ROLES = frozenset({Role.BODY, Role.LIST_ITEM, Role.HEADLINE, Role.SUBHEAD})
 _TITLE_ROLES = frozenset({Role.HEADLINE, Role.SUBHEAD})
+#: Share of a derived unit's words inside copied runs that makes it near-verbatim.
+NEAR_VERBATIM = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +333,12 @@ def _build_links(
     d_facts = _unit_facts(derived)
     s_facts = _unit_facts(source)
     sources_used = Counter(j for js in groups.values() for j in js)
+    conflicts_of = {
+        i: substitutions([f for j in js for f in s_facts.get(j, [])], d_facts.get(i, []), source.text, derived.text)
+        for i, js in groups.items()
+    }
+    # When most links swap a fact, the texts tell different events in the same words.
+    different_events = sum(1 for c in conflicts_of.values() if c) >= max(1, len(groups)) / 2
     links = []
     for i in sorted(groups):
         js = groups[i]
@@ -339,9 +347,10 @@ def _build_links(
             span for j in js for span in shared_spans(s_profiles[j].tokens, d.tokens, options.min_span_words)
         )
         kind = _copy_kind(d, [s_profiles[j] for j in js], spans)
-        conflicts = substitutions([f for j in js for f in s_facts.get(j, [])], d_facts.get(i, []))
+        conflicts = conflicts_of[i]
         primary = max(js, key=lambda j: scored[i, j].score)
-        label = _label(d, js, kind, scored[i, primary], sources_used, conflicts)
+        is_template = len(conflicts) >= 2 or (bool(conflicts) and (kind == "paraphrase" or different_events))
+        label = "template" if is_template else _label(d, js, kind, scored[i, primary], sources_used)
         links.append(
             Link(
                 derived=(i,),
@@ -370,10 +379,7 @@ def _label(
     kind: str,
     primary: Evidence,
     sources_used: Counter[int],
-    conflicts: list[tuple[Fact, Fact]],
 ) -> str:
-    if len(conflicts) >= 2 or (conflicts and kind == "paraphrase"):
-        return "template"
     if d.unit.role in _TITLE_ROLES:
         return "headline"
     if len(js) > 1:
@@ -393,7 +399,7 @@ def _copy_kind(d: Profile, sources: list[Profile], spans: tuple[SharedSpan, ...]
         s_copied = _covered_tokens(sources[0].tokens, [(s.source_start, s.source_end) for s in spans])
         if share >= 0.95 and s_copied / s_words >= 0.95:
             return "verbatim"
-    return "near-verbatim" if share >= 0.6 else "paraphrase"
+    return "near-verbatim" if share >= NEAR_VERBATIM else "paraphrase"
 
 
 def _covered_tokens(tokens: Sequence[Token], ranges: list[tuple[int, int]]) -> int:

@@ -225,12 +225,15 @@ def _is_subsequence(short: list[str], long: list[str]) -> bool:
     return any(long[i : i + n] == short for i in range(len(long) - n + 1))
 
 
-def substitutions(a_facts: list[Fact], b_facts: list[Fact]) -> list[tuple[Fact, Fact]]:
-    """Facts of one kind that one side swapped for another, e.g. ``Friday`` for ``Tuesday``.
+def substitutions(
+    a_facts: list[Fact], b_facts: list[Fact], a_text: str, b_text: str
+) -> list[tuple[Fact, Fact]]:
+    """Facts that one side swapped for another in the same slot: ``Friday`` for ``Tuesday``.
 
-    Only a fact that has no counterpart on the other side can be part of a substitution,
-    and a numeric fact is paired only with one about the same thing (``65th anniversary``
-    with ``66th anniversary``), a name only with a name of the same kind.
+    Only facts without a counterpart on the other side qualify. Two of them are a
+    substitution when they are of comparable kinds and stand between the same words
+    ("said on Friday that" / "said on Tuesday that"), or when they are numbers about the
+    same thing ("65th anniversary" / "66th anniversary").
     """
     only_a = [f for f in a_facts if not any(same_fact(f, g) for g in b_facts)]
     only_b = [g for g in b_facts if not any(same_fact(f, g) for f in a_facts)]
@@ -238,19 +241,31 @@ def substitutions(a_facts: list[Fact], b_facts: list[Fact]) -> list[tuple[Fact, 
     used: set[int] = set()
     for fa in only_a:
         for j, fb in enumerate(only_b):
-            if j not in used and _comparable(fa, fb):
+            if j not in used and _comparable(fa, fb) and _same_slot(fa, fb, a_text, b_text):
                 pairs.append((fa, fb))
                 used.add(j)
                 break
     return pairs
 
 
+_WORD_BEFORE = re.compile(r"(\w+)\W*$")
+_WORD_AFTER = re.compile(r"^\W*(\w+)")
+
+
+def _flanks(fact: Fact, text: str) -> tuple[str, str]:
+    before = _WORD_BEFORE.search(text[max(0, fact.start - 40) : fact.start])
+    after = _WORD_AFTER.search(text[fact.end : fact.end + 40])
+    return (before.group(1).lower() if before else "", after.group(1).lower() if after else "")
+
+
+def _same_slot(a: Fact, b: Fact, a_text: str, b_text: str) -> bool:
+    if a.kind in (FactKind.NUMBER, FactKind.ORDINAL) and a.key.partition(" ")[2]:
+        return a.key.partition(" ")[2] == b.key.partition(" ")[2]
+    (a_before, a_after), (b_before, b_after) = _flanks(a, a_text), _flanks(b, b_text)
+    return a_before == b_before and a_after == b_after
+
+
 def _comparable(a: Fact, b: Fact) -> bool:
-    if a.kind != b.kind or a.kind is FactKind.QUOTE:
-        return False
-    if a.kind in (FactKind.NUMBER, FactKind.ORDINAL):
-        noun_a, noun_b = a.key.partition(" ")[2], b.key.partition(" ")[2]
-        return bool(noun_a) and noun_a == noun_b
-    if a.kind is FactKind.NAME:
-        return False  # untyped names differ for too many reasons to call one a replacement
-    return True
+    if a.kind in _NAME_KINDS and b.kind in _NAME_KINDS:
+        return True
+    return a.kind == b.kind and a.kind is not FactKind.QUOTE
