@@ -7,7 +7,7 @@
 'wholly'
 """
 
-from wiretrace.align import AlignOptions, Alignment, Link
+from wiretrace.align import Alignment, AlignOptions, Link
 from wiretrace.compare import Comparison, Facts, PairLink, compare
 from wiretrace.document import Document, Role, Unit
 from wiretrace.errors import InputError, ModelError, WiretraceError

@@ -20,6 +20,7 @@ How a derived unit finds its sources:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -136,7 +137,7 @@ def profile(unit: Unit) -> Profile:
     """Tokens, content stems and content bigrams of a unit."""
     tokens = tuple(tokenize(unit.text, offset=unit.start))
     content = [t.stem for t in tokens if t.content]
-    return Profile(unit, tokens, frozenset(content), frozenset(zip(content, content[1:], strict=False)))
+    return Profile(unit, tokens, frozenset(content), frozenset(itertools.pairwise(content)))
 
 
 class Weights:
@@ -232,7 +233,9 @@ def _add_semantic_evidence(
     """Cosines for the unit pairs that share words; only units in contact are encoded."""
     d_needed = sorted({i for i, _ in evidence})
     s_needed = sorted({j for _, j in evidence})
-    vectors = encoder.encode([derived[i].unit.text for i in d_needed] + [source[j].unit.text for j in s_needed])
+    vectors = encoder.encode(
+        [derived[i].unit.text for i in d_needed] + [source[j].unit.text for j in s_needed]
+    )
     d_rows = {i: vectors[k] for k, i in enumerate(d_needed)}
     s_rows = {j: vectors[len(d_needed) + k] for k, j in enumerate(s_needed)}
     for (i, j), ev in evidence.items():
@@ -334,11 +337,14 @@ def _build_links(
     s_facts = _unit_facts(source)
     sources_used = Counter(j for js in groups.values() for j in js)
     conflicts_of = {
-        i: substitutions([f for j in js for f in s_facts.get(j, [])], d_facts.get(i, []), source.text, derived.text)
+        i: substitutions(
+            [f for j in js for f in s_facts.get(j, [])], d_facts.get(i, []), source.text, derived.text
+        )
         for i, js in groups.items()
     }
     # When most links swap a fact, the texts tell different events in the same words.
-    different_events = sum(1 for c in conflicts_of.values() if c) >= max(1, len(groups)) / 2
+    conflicted = sum(1 for c in conflicts_of.values() if c)
+    different_events = conflicted >= 2 and conflicted >= len(groups) / 2
     links = []
     for i in sorted(groups):
         js = groups[i]
@@ -394,11 +400,8 @@ def _copy_kind(d: Profile, sources: list[Profile], spans: tuple[SharedSpan, ...]
     d_words = len(d.tokens) or 1
     copied = _covered_tokens(d.tokens, [(s.derived_start, s.derived_end) for s in spans])
     share = copied / d_words
-    if len(sources) == 1:
-        s_words = len(sources[0].tokens) or 1
-        s_copied = _covered_tokens(sources[0].tokens, [(s.source_start, s.source_end) for s in spans])
-        if share >= 0.95 and s_copied / s_words >= 0.95:
-            return "verbatim"
+    if len(sources) == 1 and [t.norm for t in d.tokens] == [t.norm for t in sources[0].tokens]:
+        return "verbatim"  # the same words in the same order; only spacing or punctuation differ
     return "near-verbatim" if share >= NEAR_VERBATIM else "paraphrase"
 
 
@@ -433,7 +436,9 @@ def shared_spans(source: Sequence[Token], derived: Sequence[Token], min_words: i
             continue
         taken_d.update(range(i, i + n))
         taken_s.update(range(j, j + n))
-        spans.append(SharedSpan(source[j].start, source[j + n - 1].end, derived[i].start, derived[i + n - 1].end))
+        spans.append(
+            SharedSpan(source[j].start, source[j + n - 1].end, derived[i].start, derived[i + n - 1].end)
+        )
     spans.sort(key=lambda s: s.derived_start)
     return spans
 

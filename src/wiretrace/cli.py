@@ -78,13 +78,17 @@ def compare(
     ] = None,
     semantic: Annotated[
         bool,
-        typer.Option("--semantic/--no-semantic", help="Use sentence embeddings; --no-semantic is lexical only."),
+        typer.Option(
+            "--semantic/--no-semantic", help="Use sentence embeddings; --no-semantic is lexical only."
+        ),
     ] = True,
     model: ModelOption = DEFAULT_MODEL,
     device: Annotated[str, typer.Option("--device", help="cpu, or cuda where a GPU is present.")] = "cpu",
     max_bytes: Annotated[
         int | None,
-        typer.Option("--max-bytes", help="Largest input file in bytes (default 10 MB, or WIRETRACE_MAX_BYTES)."),
+        typer.Option(
+            "--max-bytes", help="Largest input file in bytes (default 10 MB, or WIRETRACE_MAX_BYTES)."
+        ),
     ] = None,
 ) -> None:
     """Compare two news texts: which derives from which, and how, unit by unit.
@@ -109,8 +113,9 @@ def compare(
         if output is None:
             render_terminal(result, Console())
         else:
-            console = Console(record=True, width=160, file=open(os.devnull, "w"))  # noqa: SIM115
-            render_terminal(result, console)
+            with Path(os.devnull).open("w") as devnull:
+                console = Console(record=True, width=160, file=devnull)
+                render_terminal(result, console)
             _emit(console.export_text(), output)
 
 

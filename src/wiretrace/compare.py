@@ -1,6 +1,6 @@
 """``compare``: the whole per-pair pipeline, and the typed result it returns.
 
-    ingest -> segment -> direction -> align -> facts -> verdict -> report
+ingest -> segment -> direction -> align -> facts -> verdict -> report
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wiretrace.align import AlignOptions, Alignment, Link, profile
+from wiretrace.align import Alignment, AlignOptions, Link, profile
 from wiretrace.document import Document
 from wiretrace.embed import Encoder
 from wiretrace.facts import Fact, extract_facts, same_fact
@@ -136,9 +136,18 @@ def as_document(value: DocumentLike, default_id: str) -> Document:
         return Document(value.id, value.text, value.title, value.date, value.url)
     if isinstance(value, Path):
         return read_document(value)
-    if "\n" not in value and len(value) < 4096 and Path(value).is_file():
+    if _names_a_file(value):
         return read_document(value)
     return document_from_text(value, doc_id=default_id)
+
+
+def _names_a_file(value: str) -> bool:
+    if "\n" in value or len(value) > 1024:
+        return False
+    try:
+        return Path(value).is_file()
+    except OSError:  # a sentence is not a valid path: too long a name, say
+        return False
 
 
 def _assemble(
@@ -176,10 +185,14 @@ def _assemble(
 
 def _pair_link(link: Link, derived_is_b: bool, a: Document, b: Document) -> PairLink:
     if derived_is_b:
-        spans = tuple({"a": [s.source_start, s.source_end], "b": [s.derived_start, s.derived_end]} for s in link.spans)
+        spans = tuple(
+            {"a": [s.source_start, s.source_end], "b": [s.derived_start, s.derived_end]} for s in link.spans
+        )
         conflicts = tuple({"a": x, "b": y} for x, y in link.conflicts)
         return PairLink(link.source, link.derived, link.label, link.kind, link.score, spans, conflicts)
-    spans = tuple({"a": [s.derived_start, s.derived_end], "b": [s.source_start, s.source_end]} for s in link.spans)
+    spans = tuple(
+        {"a": [s.derived_start, s.derived_end], "b": [s.source_start, s.source_end]} for s in link.spans
+    )
     conflicts = tuple({"a": y, "b": x} for x, y in link.conflicts)
     return PairLink(link.derived, link.source, link.label, link.kind, link.score, spans, conflicts)
 
@@ -195,7 +208,11 @@ def _compare_facts(a: Document, b: Document, alignment: Alignment, derived_is_b:
     swapped_b: set[str] = set()
     for link in alignment.reuse_links():
         for source_text, derived_text in link.conflicts:
-            pair = {"a": source_text, "b": derived_text} if derived_is_b else {"a": derived_text, "b": source_text}
+            pair = (
+                {"a": source_text, "b": derived_text}
+                if derived_is_b
+                else {"a": derived_text, "b": source_text}
+            )
             if pair not in changed:
                 changed.append(pair)
                 swapped_a.add(pair["a"].lower())
@@ -240,7 +257,9 @@ def _explained(
             f"({figures['merges']} merged, {figures['copied']} copied near-verbatim); "
             f"{figures['source_used']} of {figures['source_units']} source sentences used."
         )
-    return Verdict(verdict.derived, verdict.source, verdict.containment, verdict.coverage, verdict.credit, text)
+    return Verdict(
+        verdict.derived, verdict.source, verdict.containment, verdict.coverage, verdict.credit, text
+    )
 
 
 def _document_dict(doc: Document) -> dict[str, Any]:

@@ -75,7 +75,10 @@ _PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
     (FactKind.DATE, re.compile(r"\b\d{4}-\d{2}-\d{2}\b")),
     (FactKind.DATE, re.compile(rf"\b(?:{_MONTHS})\s+\d{{4}}\b")),
     (FactKind.WEEKDAY, re.compile(rf"\b(?:{_WEEKDAYS})\b")),
-    (FactKind.MONEY, re.compile(rf"(?:[$\u20ac\u00a3\u00a5]|\bUS\$|\bRMB\s?)\s?\d[\d,]*(?:\.\d+)?{_SCALE}\b")),
+    (
+        FactKind.MONEY,
+        re.compile(rf"(?:[$\u20ac\u00a3\u00a5]|\bUS\$|\bRMB\s?)\s?\d[\d,]*(?:\.\d+)?{_SCALE}\b"),
+    ),
     (
         FactKind.MONEY,
         re.compile(rf"\b\d[\d,]*(?:\.\d+)?{_SCALE}\s+(?:dollars|yuan|euros|pounds|yen|rupees|rubles)\b"),
@@ -91,8 +94,7 @@ _PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
 _TITLE_WORDS = frozenset(
     """president vice premier prime minister chancellor king queen prince princess secretary
     senator governor mayor general ambassador spokesman spokeswoman spokesperson chairman
-    chairwoman chief director mr mrs ms dr sir lord pope justice judge commander
-    foreign defense defence finance""".split()
+    chairwoman chief director mr mrs ms dr sir lord pope justice judge commander""".split()
 )
 _ORG_WORDS = frozenset(
     """forum party ministry council agency union bank company corporation corp inc ltd group
@@ -117,13 +119,23 @@ def extract_facts(text: str, spans: Iterable[tuple[int, int]]) -> list[Fact]:
     ['Xi', 'Friday', '65th anniversary']
     """
     facts: list[Fact] = []
+    proper = _proper_words(text)
     for start, end in spans:
-        facts.extend(_facts_in(text, start, end))
+        facts.extend(_facts_in(text, start, end, proper))
     facts.sort(key=lambda f: (f.start, f.end))
     return facts
 
 
-def _facts_in(text: str, start: int, end: int) -> list[Fact]:
+_MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z0-9,;] )[A-Z][\w\-]+")
+
+
+def _proper_words(text: str) -> frozenset[str]:
+    """Capitalised words seen mid-sentence: names, as opposed to words capitalised only
+    because they open a sentence."""
+    return frozenset(m.group(0) for m in _MID_SENTENCE_CAPITAL.finditer(text))
+
+
+def _facts_in(text: str, start: int, end: int, proper: frozenset[str]) -> list[Fact]:
     chunk = text[start:end]
     taken: list[tuple[int, int]] = []
     found: list[Fact] = []
@@ -134,13 +146,13 @@ def _facts_in(text: str, start: int, end: int) -> list[Fact]:
                 continue
             taken.append((s, e))
             found.append(Fact(kind, chunk[s:e], start + s, start + e))
-    for s, e, kind in _names(chunk):
+    for s, e, kind in _names(chunk, proper):
         if not any(s < te and ts < e for ts, te in taken):
             found.append(Fact(kind, chunk[s:e], start + s, start + e))
     return found
 
 
-def _names(chunk: str) -> list[tuple[int, int, FactKind]]:
+def _names(chunk: str, proper: frozenset[str]) -> list[tuple[int, int, FactKind]]:
     """Runs of capitalised words, split at title words, typed by the words around them."""
     words = list(_NAME_WORD.finditer(chunk))
     names: list[tuple[int, int, FactKind]] = []
@@ -151,7 +163,7 @@ def _names(chunk: str) -> list[tuple[int, int, FactKind]]:
         nonlocal run
         while run and run[-1].group(0).lower() in _CONNECTORS:
             run.pop()
-        if run:
+        if run and not _is_sentence_opener(run, words, proper):
             names.append((run[0].start(), _end_without_possessive(run[-1]), _name_kind(run, after_title)))
         run = []
 
@@ -177,6 +189,17 @@ def _names(chunk: str) -> list[tuple[int, int, FactKind]]:
         after_title = False
     close()
     return names
+
+
+def _is_sentence_opener(run: list[re.Match[str]], words: list[re.Match[str]], proper: frozenset[str]) -> bool:
+    """A lone capitalised word opening a sentence is a name only if it is capitalised elsewhere too."""
+    if len(run) != 1:
+        return False
+    first = run[0]
+    position = next(i for i, w in enumerate(words) if w.start() == first.start())
+    opens = position == 0 or words[position - 1].group(0) in ".!?:;"
+    token = first.group(0).removesuffix("'s").removesuffix("\u2019s")
+    return opens and token not in proper and not token.isupper()
 
 
 def _joins_name(run: list[re.Match[str]], lower: str) -> bool:

@@ -18,7 +18,11 @@ from wiretrace.errors import InputError
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 _HTML_SNIFF = re.compile(rb"^\s*(<!doctype html|<html\b|<head\b|<body\b)", re.IGNORECASE)
-_CONTROL_BYTES = bytes(range(0, 9)) + bytes(range(14, 32))
+_CONTROL_BYTES = bytes(range(9)) + bytes(range(14, 32))
+# Below this, charset-normalizer recognised no language in its best guess: the bytes decode,
+# but to nonsense.
+_MIN_COHERENCE = 0.05
+_MIN_HTML_WORDS = 5
 
 
 def max_bytes_from_env() -> int:
@@ -69,9 +73,11 @@ def document_from_html(html: str, *, doc_id: str = "page", label: str | None = N
     try:
         extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
     except Exception as exc:  # trafilatura raises many parser errors on broken markup
-        raise InputError(f"{label or doc_id}: the HTML could not be parsed ({exc.__class__.__name__})") from exc
+        raise InputError(
+            f"{label or doc_id}: the HTML could not be parsed ({exc.__class__.__name__})"
+        ) from exc
     body = (getattr(extracted, "text", None) or "").strip() if extracted is not None else ""
-    if not body:
+    if len(body.split()) < _MIN_HTML_WORDS:
         raise InputError(f"{label or doc_id}: no article text was found in this HTML page")
     title = getattr(extracted, "title", None) or None
     text = body if not title or body.startswith(title) else f"{title}\n\n{body}"
@@ -98,10 +104,14 @@ def decode_bytes(data: bytes, label: str) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
+    matches = list(from_bytes(data))
+    if not matches or matches[0].coherence < _MIN_COHERENCE:
         raise InputError(f"{label} is not UTF-8 and its encoding could not be detected")
-    return str(best)
+    best = matches[0]
+    # Single-byte code pages often tie; Windows-1252 is by far the most common of them.
+    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    preferred = next((m for m in tied if m.encoding == "cp1252"), best)
+    return str(preferred)
 
 
 def _decode_utf16(data: bytes, label: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 from functools import cache
 from html import escape
@@ -33,9 +34,9 @@ def script_hash(script: str) -> str:
 def render_html(result: Comparison) -> str:
     """Render a comparison as a self-contained HTML page with no external assets."""
     script = _asset("report.js")
-    data = json.dumps(
-        {"links": [{"a": list(link.a), "b": list(link.b)} for link in result.links]}
-    ).replace("<", "\\u003c")
+    data = json.dumps({"links": [{"a": list(link.a), "b": list(link.b)} for link in result.links]}).replace(
+        "<", "\\u003c"
+    )
     csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src {script_hash(script)}; img-src data:"
     v = result.verdict
     parts = [
@@ -90,7 +91,13 @@ def _source_name(result: Comparison) -> str:
 
 def _column(result: Comparison, side: str) -> str:
     doc: Document = getattr(result, side)
-    role = "original" if result.verdict.source == side else "rewrite" if result.verdict.source != "unknown" else ""
+    role = (
+        "original"
+        if result.verdict.source == side
+        else "rewrite"
+        if result.verdict.source != "unknown"
+        else ""
+    )
     labels: dict[int, str] = {}
     marks: dict[int, list[tuple[int, int, str]]] = {}
     for link in result.links:
@@ -131,7 +138,7 @@ def _marked_text(text: str, start: int, end: int, ranges: list[tuple[int, int, s
     """Escape a unit's text, wrapping marked ranges; overlapping ranges nest cleanly."""
     cuts = sorted({start, end, *(max(start, s) for s, _, _ in ranges), *(min(end, e) for _, e, _ in ranges)})
     out = []
-    for left, right in zip(cuts, cuts[1:], strict=False):
+    for left, right in itertools.pairwise(cuts):
         piece = escape(text[left:right])
         classes = sorted({kind for s, e, kind in ranges if s <= left and right <= e})
         for kind in classes:

@@ -87,7 +87,9 @@ def _dropped_table(result: Comparison) -> Table | None:
     for unit in dropped:
         table.add_row(str(unit.index), Text("dropped", style=LABEL_COLOURS["dropped"]), Text(unit.text))
     for part in partial:
-        table.add_row(str(part["unit"]), Text("part left out", style=LABEL_COLOURS["dropped"]), Text(str(part["text"])))
+        table.add_row(
+            str(part["unit"]), Text("part left out", style=LABEL_COLOURS["dropped"]), Text(str(part["text"]))
+        )
     return table
 
 
