@@ -38,6 +38,8 @@ ALIGNABLE_ROLES = frozenset({Role.BODY, Role.LIST_ITEM, Role.HEADLINE, Role.SUBH
 _TITLE_ROLES = frozenset({Role.HEADLINE, Role.SUBHEAD})
 #: Share of a derived unit's words inside copied runs that makes it near-verbatim.
 NEAR_VERBATIM = 0.8
+#: A derived unit whose best source covers this much of it, in order, needs no model.
+_SETTLED_COVERAGE = 0.85
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,8 @@ class AlignOptions:
     merge_gain: float = 0.15
     #: ... through at least this many content words not already explained.
     merge_words: int = 3
+    #: Pairs sharing less of the derived unit's weight than this are not given to the model.
+    semantic_min_coverage: float = 0.15
     #: Word runs at least this long count as copied word for word.
     min_span_words: int = 3
 
@@ -176,7 +180,7 @@ def align(
     weights = Weights(d_profiles + s_profiles)
     evidence = _lexical_evidence(d_profiles, s_profiles, weights)
     if options.semantic and evidence:
-        _add_semantic_evidence(evidence, d_profiles, s_profiles, encoder or _encoder(options))
+        _add_semantic_evidence(evidence, d_profiles, s_profiles, encoder or _encoder(options), options)
     scored = {pair: _with_score(ev, options) for pair, ev in evidence.items()}
     primaries = _choose_primaries(d_profiles, scored, options)
     groups = _add_merged_sources(d_profiles, s_profiles, scored, primaries, weights, options)
@@ -229,16 +233,29 @@ def _add_semantic_evidence(
     derived: list[Profile],
     source: list[Profile],
     encoder: Encoder,
+    options: AlignOptions,
 ) -> None:
-    """Cosines for the unit pairs that share words; only units in contact are encoded."""
-    d_needed = sorted({i for i, _ in evidence})
-    s_needed = sorted({j for _, j in evidence})
-    vectors = encoder.encode(
-        [derived[i].unit.text for i in d_needed] + [source[j].unit.text for j in s_needed]
-    )
+    """Cosines only where they can change the outcome, because the model is the slow part.
+
+    A derived unit already copied near word for word needs no model; a pair that shares
+    almost no content words cannot become a link through the model either.
+    """
+    settled = {i for (i, _), ev in evidence.items() if ev.coverage >= _SETTLED_COVERAGE and ev.order >= 0.7}
+    pairs = [
+        pair
+        for pair, ev in evidence.items()
+        if pair[0] not in settled and ev.coverage >= options.semantic_min_coverage
+    ]
+    if not pairs:
+        return
+    d_needed = sorted({i for i, _ in pairs})
+    s_needed = sorted({j for _, j in pairs})
+    texts = [derived[i].unit.text for i in d_needed] + [source[j].unit.text for j in s_needed]
+    vectors = encoder.encode(texts)
     d_rows = {i: vectors[k] for k, i in enumerate(d_needed)}
     s_rows = {j: vectors[len(d_needed) + k] for k, j in enumerate(s_needed)}
-    for (i, j), ev in evidence.items():
+    for i, j in pairs:
+        ev = evidence[i, j]
         cosine = float(np.dot(d_rows[i], s_rows[j]))
         evidence[i, j] = Evidence(ev.coverage, ev.reverse, ev.order, cosine, ev.shared_words, 0.0)
 
@@ -250,6 +267,8 @@ def _with_score(ev: Evidence, options: AlignOptions) -> Evidence:
 
 
 def _threshold(ev: Evidence, options: AlignOptions) -> float:
+    if ev.semantic is None and options.semantic:
+        return options.link_threshold  # a pair the model skipped is held to the semantic bar
     return options.lexical_threshold if ev.semantic is None else options.link_threshold
 
 
@@ -312,7 +331,8 @@ def _extend_merge(
             gain = weights.total(gained) / d_weight
             if len(gained) < options.merge_words or gain < options.merge_gain:
                 continue
-            if ev.score < 0.6 * _threshold(ev, options):
+            floor = options.lexical_threshold if ev.semantic is None else options.link_threshold
+            if ev.score < 0.6 * floor:
                 continue
             near = min(abs(j - c) for c in chosen) <= 2
             reused = used_elsewhere[j] > (1 if j in chosen else 0)

@@ -13,7 +13,7 @@ from typing import Any
 from wiretrace.align import Alignment, AlignOptions, Link, profile
 from wiretrace.document import Document
 from wiretrace.embed import Encoder
-from wiretrace.facts import Fact, extract_facts, same_fact
+from wiretrace.facts import Fact, distinct, extract_facts, same_fact
 from wiretrace.ingest import document_from_text, read_document
 from wiretrace.judge import Direction, Verdict, decide_direction, judge, story_units
 from wiretrace.segment import segment
@@ -202,7 +202,7 @@ def _story_facts(doc: Document) -> list[Fact]:
 
 
 def _compare_facts(a: Document, b: Document, alignment: Alignment, derived_is_b: bool) -> Facts:
-    fa, fb = _story_facts(a), _story_facts(b)
+    fa, fb = distinct(_story_facts(a)), distinct(_story_facts(b))
     changed: list[dict[str, str]] = []
     swapped_a: set[str] = set()
     swapped_b: set[str] = set()

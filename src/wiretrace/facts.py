@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from wiretrace.tokens import STOPWORDS
 
@@ -129,6 +130,7 @@ def extract_facts(text: str, spans: Iterable[tuple[int, int]]) -> list[Fact]:
 _MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z0-9,;] )[A-Z][\w\-]+")
 
 
+@lru_cache(maxsize=64)
 def _proper_words(text: str) -> frozenset[str]:
     """Capitalised words seen mid-sentence: names, as opposed to words capitalised only
     because they open a sentence."""
@@ -224,10 +226,23 @@ def _name_kind(run: list[re.Match[str]], after_title: bool) -> FactKind:
     return FactKind.PERSON if after_title else FactKind.NAME
 
 
+_POSSESSIVE = re.compile(r"['\u2019]s\b")
+_LEADING_THE = re.compile(r"^the\s+")
+_SPACES_QUOTES = re.compile(r"[\s\"\u201c\u201d]+")
+
+
+@lru_cache(maxsize=100_000)
 def _normalise(text: str) -> str:
-    text = re.sub(r"['\u2019]s\b", "", text.lower())
-    text = re.sub(r"^the\s+", "", text)
-    return re.sub(r"[\s\"\u201c\u201d]+", " ", text).strip(" .,")
+    text = _LEADING_THE.sub("", _POSSESSIVE.sub("", text.lower()))
+    return _SPACES_QUOTES.sub(" ", text).strip(" .,")
+
+
+def distinct(facts: Iterable[Fact]) -> list[Fact]:
+    """The first mention of each fact, in order: documents repeat names many times."""
+    seen: dict[str, Fact] = {}
+    for fact in facts:
+        seen.setdefault(fact.key, fact)
+    return list(seen.values())
 
 
 def same_fact(a: Fact, b: Fact) -> bool:
