@@ -64,6 +64,13 @@ class Comparison:
     verdict: Verdict
     direction_reason: str
 
+    def source_name(self) -> str:
+        """The original as shown in reports: ``"a (wire.txt)"``, or ``"unknown"``."""
+        if self.verdict.source == "unknown":
+            return "unknown"
+        doc = self.a if self.verdict.source == "a" else self.b
+        return f"{self.verdict.source} ({doc.id})"
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON report as plain Python data."""
         return {

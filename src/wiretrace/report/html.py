@@ -50,7 +50,7 @@ def render_html(result: Comparison) -> str:
         f"<h1>{escape(result.a.id)} ↔ {escape(result.b.id)}</h1>",
         '<div class="verdict" id="verdict">',
         f"<span><b>derived</b>{escape(v.derived)}</span>",
-        f"<span><b>original</b>{escape(_source_name(result))}</span>",
+        f"<span><b>original</b>{escape(result.source_name())}</span>",
         f"<span><b>containment</b>{v.containment:.0%}</span>",
         f"<span><b>coverage</b>{v.coverage:.0%}</span>",
         f"<span><b>credit</b>{escape(v.credit or 'none found')}</span>",
@@ -80,13 +80,6 @@ def _legend() -> str:
         for name in LABEL_COLOURS
     )
     return f'<div class="legend" aria-label="legend">{items}</div>'
-
-
-def _source_name(result: Comparison) -> str:
-    if result.verdict.source == "unknown":
-        return "unknown"
-    doc = result.a if result.verdict.source == "a" else result.b
-    return f"{result.verdict.source} ({doc.id})"
 
 
 def _column(result: Comparison, side: str) -> str:

@@ -33,7 +33,7 @@ def _verdict_panel(result: Comparison) -> Panel:
         ("Derived: ", "bold"),
         (v.derived, colour),
         ("   Original: ", "bold"),
-        (_source_name(result), "bold cyan"),
+        (result.source_name(), "bold cyan"),
         ("   Containment: ", "bold"),
         (f"{v.containment:.0%}", ""),
         ("   Coverage: ", "bold"),
@@ -42,13 +42,6 @@ def _verdict_panel(result: Comparison) -> Panel:
         (v.credit or "none found", "" if v.credit else "bold magenta"),
     )
     return Panel(Group(head, Text(v.explanation, style="italic")), title="wiretrace verdict", expand=True)
-
-
-def _source_name(result: Comparison) -> str:
-    if result.verdict.source == "unknown":
-        return "unknown"
-    doc = result.a if result.verdict.source == "a" else result.b
-    return f"{result.verdict.source} ({doc.id})"
 
 
 def _alignment_table(result: Comparison) -> Table:
