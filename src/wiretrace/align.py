@@ -64,6 +64,8 @@ class AlignOptions:
     semantic_min_coverage: float = 0.15
     #: Word runs at least this long count as copied word for word.
     min_span_words: int = 3
+    #: Unit pairs sharing fewer content words than this are not scored at all.
+    min_shared_words: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +165,24 @@ class Weights:
         return sum(self(s) for s in stems)
 
 
+@dataclass(slots=True)
+class UnitLinks:
+    """Which source units each derived unit was made from, with the evidence behind it.
+
+    This is the alignment step proper, without labels or facts: ``compare`` builds its
+    report on it, and PAN runs build passages from it.
+    """
+
+    #: Derived unit index -> the source unit indices it draws on, in order.
+    groups: dict[int, list[int]]
+    #: Evidence for every unit pair that was scored.
+    scored: dict[tuple[int, int], Evidence]
+
+    def score(self, i: int) -> float:
+        """The score of derived unit ``i`` against its best source unit."""
+        return max(self.scored[i, j].score for j in self.groups[i])
+
+
 def align(
     derived: Document,
     source: Document,
@@ -177,15 +197,38 @@ def align(
     options = options or AlignOptions()
     d_profiles = [profile(u) for u in derived.units]
     s_profiles = [profile(u) for u in source.units]
-    weights = Weights(d_profiles + s_profiles)
-    evidence = _lexical_evidence(d_profiles, s_profiles, weights)
-    if options.semantic and evidence:
-        _add_semantic_evidence(evidence, d_profiles, s_profiles, encoder or _encoder(options), options)
-    scored = {pair: _with_score(ev, options) for pair, ev in evidence.items()}
-    primaries = _choose_primaries(d_profiles, scored, options)
-    groups = _add_merged_sources(d_profiles, s_profiles, scored, primaries, weights, options)
-    links = _build_links(derived, source, d_profiles, s_profiles, groups, scored, options)
+    linked = link_units(d_profiles, s_profiles, options, encoder)
+    links = _build_links(derived, source, d_profiles, s_profiles, linked.groups, linked.scored, options)
     return Alignment(links=links, left_out=_left_out(s_profiles, d_profiles, links))
+
+
+def link_units(
+    derived: Sequence[Profile],
+    source: Sequence[Profile],
+    options: AlignOptions | None = None,
+    encoder: Encoder | None = None,
+) -> UnitLinks:
+    """Find the source units behind each derived unit, from profiled units.
+
+    Profiles can be computed once per document and reused across many pairs.
+
+    >>> from wiretrace.document import Document
+    >>> from wiretrace.segment import segment
+    >>> a, b = Document("a", "Rain fell hard in Paris. Rivers rose."), Document("b", "Heavy rain fell in Paris.")
+    >>> _ = segment(a), segment(b)
+    >>> link_units([profile(u) for u in b.units], [profile(u) for u in a.units],
+    ...            AlignOptions(semantic=False)).groups
+    {0: [0]}
+    """
+    options = options or AlignOptions()
+    weights = Weights([*derived, *source])
+    evidence = _lexical_evidence(derived, source, weights, options.min_shared_words)
+    if options.semantic and evidence:
+        _add_semantic_evidence(evidence, derived, source, encoder or _encoder(options), options)
+    scored = {pair: _with_score(ev, options) for pair, ev in evidence.items()}
+    primaries = _choose_primaries(derived, scored, options)
+    groups = _add_merged_sources(derived, source, scored, primaries, weights, options)
+    return UnitLinks(groups=groups, scored=scored)
 
 
 def _encoder(options: AlignOptions) -> Encoder:
@@ -199,30 +242,31 @@ def _compatible(derived_role: Role, source_role: Role) -> bool:
 
 
 def _lexical_evidence(
-    derived: list[Profile], source: list[Profile], weights: Weights
+    derived: Sequence[Profile], source: Sequence[Profile], weights: Weights, min_shared: int = 1
 ) -> dict[tuple[int, int], Evidence]:
     by_stem: dict[str, list[int]] = {}
     for j, p in enumerate(source):
         for s in p.stems:
             by_stem.setdefault(s, []).append(j)
+    s_weights = [weights.total(p.stems) for p in source]
     evidence: dict[tuple[int, int], Evidence] = {}
     for i, d in enumerate(derived):
         d_weight = weights.total(d.stems)
         if d_weight <= 0:
             continue
-        touched = {j for s in d.stems for j in by_stem.get(s, ())}
-        for j in touched:
+        hits = Counter(j for s in d.stems for j in by_stem.get(s, ()))
+        for j, n_shared in hits.items():
             s_prof = source[j]
-            if not _compatible(d.unit.role, s_prof.unit.role):
+            if n_shared < min_shared or not _compatible(d.unit.role, s_prof.unit.role):
                 continue
             shared = d.stems & s_prof.stems
             shared_weight = weights.total(shared)
             evidence[i, j] = Evidence(
                 coverage=shared_weight / d_weight,
-                reverse=shared_weight / max(weights.total(s_prof.stems), 1e-9),
+                reverse=shared_weight / max(s_weights[j], 1e-9),
                 order=len(d.bigrams & s_prof.bigrams) / len(d.bigrams) if d.bigrams else 0.0,
                 semantic=None,
-                shared_words=len(shared),
+                shared_words=n_shared,
                 score=0.0,
             )
     return evidence
@@ -230,8 +274,8 @@ def _lexical_evidence(
 
 def _add_semantic_evidence(
     evidence: dict[tuple[int, int], Evidence],
-    derived: list[Profile],
-    source: list[Profile],
+    derived: Sequence[Profile],
+    source: Sequence[Profile],
     encoder: Encoder,
     options: AlignOptions,
 ) -> None:
@@ -281,7 +325,7 @@ def _is_link(d: Profile, ev: Evidence, options: AlignOptions) -> bool:
 
 
 def _choose_primaries(
-    derived: list[Profile], scored: dict[tuple[int, int], Evidence], options: AlignOptions
+    derived: Sequence[Profile], scored: dict[tuple[int, int], Evidence], options: AlignOptions
 ) -> dict[int, int]:
     best: dict[int, tuple[float, int]] = {}
     for (i, j), ev in scored.items():
@@ -291,20 +335,24 @@ def _choose_primaries(
 
 
 def _add_merged_sources(
-    derived: list[Profile],
-    source: list[Profile],
+    derived: Sequence[Profile],
+    source: Sequence[Profile],
     scored: dict[tuple[int, int], Evidence],
     primaries: dict[int, int],
     weights: Weights,
     options: AlignOptions,
 ) -> dict[int, list[int]]:
     used_elsewhere = Counter(primaries.values())
+    candidates: dict[int, list[tuple[int, Evidence]]] = {}
+    for (i, j), ev in scored.items():
+        if i in primaries:
+            candidates.setdefault(i, []).append((j, ev))
     groups: dict[int, list[int]] = {}
     for i, first in primaries.items():
         d = derived[i]
         chosen = [first]
         if d.unit.role not in _TITLE_ROLES:
-            _extend_merge(d, chosen, source, scored, i, used_elsewhere, weights, options)
+            _extend_merge(d, chosen, source, candidates[i], used_elsewhere, weights, options)
         groups[i] = sorted(chosen)
     return groups
 
@@ -312,9 +360,8 @@ def _add_merged_sources(
 def _extend_merge(
     d: Profile,
     chosen: list[int],
-    source: list[Profile],
-    scored: dict[tuple[int, int], Evidence],
-    i: int,
+    source: Sequence[Profile],
+    candidates: list[tuple[int, Evidence]],
     used_elsewhere: Counter[int],
     weights: Weights,
     options: AlignOptions,
@@ -324,12 +371,14 @@ def _extend_merge(
         explained = set().union(*(source[j].stems for j in chosen)) & d.stems
         residual = d.stems - explained
         best: tuple[float, int] | None = None
-        for (di, j), ev in scored.items():
-            if di != i or j in chosen:
+        for j, ev in candidates:
+            if j in chosen:
                 continue
             gained = residual & source[j].stems
+            if len(gained) < options.merge_words:
+                continue
             gain = weights.total(gained) / d_weight
-            if len(gained) < options.merge_words or gain < options.merge_gain:
+            if gain < options.merge_gain:
                 continue
             floor = options.lexical_threshold if ev.semantic is None else options.link_threshold
             if ev.score < 0.6 * floor:
@@ -347,8 +396,8 @@ def _extend_merge(
 def _build_links(
     derived: Document,
     source: Document,
-    d_profiles: list[Profile],
-    s_profiles: list[Profile],
+    d_profiles: Sequence[Profile],
+    s_profiles: Sequence[Profile],
     groups: dict[int, list[int]],
     scored: dict[tuple[int, int], Evidence],
     options: AlignOptions,
@@ -415,7 +464,7 @@ def _label(
     return kind
 
 
-def _copy_kind(d: Profile, sources: list[Profile], spans: tuple[SharedSpan, ...]) -> str:
+def _copy_kind(d: Profile, sources: Sequence[Profile], spans: tuple[SharedSpan, ...]) -> str:
     """verbatim, near-verbatim or paraphrase, from how much is copied word for word."""
     d_words = len(d.tokens) or 1
     copied = _covered_tokens(d.tokens, [(s.derived_start, s.derived_end) for s in spans])
@@ -463,7 +512,7 @@ def shared_spans(source: Sequence[Token], derived: Sequence[Token], min_words: i
     return spans
 
 
-def _left_out(source: list[Profile], derived: list[Profile], links: list[Link]) -> list[LeftOut]:
+def _left_out(source: Sequence[Profile], derived: Sequence[Profile], links: list[Link]) -> list[LeftOut]:
     """Stretches of used source units whose content words no linked derived unit has."""
     used_by: dict[int, set[str]] = {}
     for link in links:

@@ -6,9 +6,9 @@ status 2. Output files are written whole or not at all.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +19,7 @@ from rich.console import Console
 from wiretrace import __version__
 from wiretrace.embed import DEFAULT_MODEL
 from wiretrace.errors import WiretraceError
+from wiretrace.outputs import atomic_write_text
 
 app = typer.Typer(
     name="wiretrace",
@@ -119,6 +120,105 @@ def compare(
             _emit(console.export_text(), output)
 
 
+class EvalFormat(StrEnum):
+    """How ``pan-eval`` prints its scores."""
+
+    text = "text"
+    json = "json"
+
+
+@app.command("pan")
+def pan(
+    pairs: Annotated[
+        Path, typer.Argument(help="PAN pairs file: 'suspicious-documentX.txt source-documentY.txt' per line.")
+    ],
+    src_dir: Annotated[Path, typer.Argument(help="Folder of source documents.")],
+    susp_dir: Annotated[Path, typer.Argument(help="Folder of suspicious documents.")],
+    out_dir: Annotated[Path, typer.Argument(help="Folder for the detection XML files (created if missing).")],
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", min=1, help="Worker processes (default: every core).")
+    ] = None,
+) -> None:
+    """Align every PAN pair and write one detection XML per pair.
+
+    Files are written as pairs finish; a run that is interrupted and started again skips
+    the pairs already done.
+
+    Example: wiretrace pan pan13-train/pairs pan13-train/src pan13-train/susp out/
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from wiretrace.pan import run_pan
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("aligning pairs", total=None)
+        result = run_pan(
+            pairs,
+            src_dir,
+            susp_dir,
+            out_dir,
+            workers=workers,
+            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    rate = (result.pairs - result.skipped) / result.seconds if result.seconds else 0.0
+    err_console.print(
+        f"{result.pairs} pairs ({result.skipped} already done), {result.detections} passages "
+        f"in {result.seconds:.1f} s ({rate:.1f} pairs/s); written to {out_dir}",
+        highlight=False,
+    )
+
+
+@app.command("pan-eval")
+def pan_eval(
+    truth_dir: Annotated[
+        Path, typer.Argument(help="PAN truth folder, with or without obfuscation subfolders.")
+    ],
+    detections_dir: Annotated[
+        Path, typer.Argument(help="Folder of detection XML files, as 'wiretrace pan' writes.")
+    ],
+    output_format: Annotated[
+        EvalFormat, typer.Option("--format", "-f", help="text or json.")
+    ] = EvalFormat.text,
+) -> None:
+    """Score detections with the PAN measures: precision, recall, granularity, PlagDet.
+
+    Example: wiretrace pan-eval pan13-train out/
+    """
+    from wiretrace.pan import evaluate
+
+    result = evaluate(truth_dir, detections_dir)
+    if output_format is EvalFormat.json:
+        _emit(json.dumps(result.to_dict(), indent=2) + "\n", None)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"PAN text alignment: {result.pairs} pairs")
+    for column in ("group", "plagdet", "precision", "recall", "granularity", "cases", "detections"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for name, s in [*result.by_group.items(), ("overall", result.overall)]:
+        table.add_row(
+            name,
+            f"{s.plagdet:.4f}",
+            f"{s.precision:.4f}",
+            f"{s.recall:.4f}",
+            f"{s.granularity:.4f}",
+            str(s.cases),
+            str(s.detections),
+        )
+    Console().print(table)
+    if result.missing:
+        err_console.print(
+            f"note: {result.missing} truth pairs have no detection file (scored as no detections)"
+        )
+
+
 @model_app.command("prepare")
 def model_prepare(model: ModelOption = DEFAULT_MODEL) -> None:
     """Export the model to ONNX once, so later runs start fast."""
@@ -138,22 +238,11 @@ def model_info(model: ModelOption = DEFAULT_MODEL) -> None:
 
 
 def _emit(text: str, output: Path | None) -> None:
-    """Write to stdout, or atomically to a file: a temporary file renamed into place."""
+    """Write to stdout, or atomically to a file."""
     if output is None:
         sys.stdout.write(text)
         return
-    output = output.expanduser()
-    if output.is_dir():
-        raise WiretraceError(f"{output} is a directory; give a file name for the report")
-    if not output.parent.exists():
-        raise WiretraceError(f"{output.parent}: no such directory")
-    handle, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        Path(tmp).replace(output)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    atomic_write_text(output, text)
 
 
 def main() -> None:

@@ -34,6 +34,8 @@ _BYLINE = re.compile(
 )
 _HEADLINE_MAX_WORDS = 20
 _LINK_MAX_WORDS = 16
+#: Longest unit in prose mode, in words.
+PROSE_MAX_WORDS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +47,13 @@ class _Block:
     own_line: bool  # a single line standing alone: a candidate for headline or list item
 
 
-def segment(doc: Document) -> list[Unit]:
+def segment(doc: Document, *, layout: bool = True) -> list[Unit]:
     """Cut ``doc.text`` into units with roles; also stores them on ``doc.units``.
+
+    ``layout=False`` reads the text as plain prose: paragraphs are split only at blank
+    lines, every unit is body text, and overlong sentences are cut into pieces of at most
+    :data:`PROSE_MAX_WORDS` words. Corpora such as PAN, whose line breaks carry no meaning,
+    want this.
 
     >>> from wiretrace.document import Document
     >>> units = segment(Document(id="d", text="Storm hits coast\\n\\nRain fell. Rivers rose."))
@@ -54,15 +61,40 @@ def segment(doc: Document) -> list[Unit]:
     [('headline', 'Storm hits coast'), ('body', 'Rain fell.'), ('body', 'Rivers rose.')]
     """
     spans: list[tuple[int, int, Role]] = []
-    for block in _blocks(doc.text):
-        spans.extend(_units_of_block(doc.text, block))
-    roles = _assign_page_roles(doc.text, spans)
+    if layout:
+        for block in _blocks(doc.text):
+            spans.extend(_units_of_block(doc.text, block))
+        roles = _assign_page_roles(doc.text, spans)
+    else:
+        spans = list(_prose_units(doc.text))
+        roles = [Role.BODY] * len(spans)
     units = [
         Unit(index=i, start=start, end=end, role=role, text=doc.text[start:end])
         for i, ((start, end, _), role) in enumerate(zip(spans, roles, strict=True))
     ]
     doc.units = units
     return units
+
+
+def _prose_units(text: str) -> Iterator[tuple[int, int, Role]]:
+    for lines in _paragraphs(text):
+        start, end = lines[0][0], lines[-1][1]
+        for s_start, s_end in nupunkt.sent_spans(text[start:end]):
+            s, e = _strip_span(text, start + s_start, start + s_end)
+            for piece_start, piece_end in _cut_long(text, s, e):
+                yield piece_start, piece_end, Role.BODY
+
+
+def _cut_long(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Pieces of at most PROSE_MAX_WORDS words, so that one run-on list is not one unit."""
+    words = list(re.finditer(r"\S+", text[start:end]))
+    if not words:
+        return
+    pieces = -(-len(words) // PROSE_MAX_WORDS)
+    size = -(-len(words) // pieces)  # even pieces, so no tiny leftover at the end
+    for k in range(0, len(words), size):
+        chunk = words[k : k + size]
+        yield start + chunk[0].start(), start + chunk[-1].end()
 
 
 def _lines(text: str) -> Iterator[tuple[int, int]]:

@@ -1,0 +1,240 @@
+"""Passages of reuse between a suspicious and a source document, from unit links.
+
+The compare engine links units (sentences) of the suspicious document to units of the
+source. PAN wants passages: character ranges on both sides. Links that lie close
+together on both sides are grouped into one passage, groups that belong to one case are
+joined, and passages too small to be trusted are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from wiretrace.align import AlignOptions, Profile, UnitLinks, link_units
+from wiretrace.document import Unit
+from wiretrace.embed import Encoder
+from wiretrace.tokens import Token
+
+
+@dataclass(frozen=True, slots=True)
+class PassageOptions:
+    """How unit links become passages."""
+
+    #: Links at most this many units apart on both sides belong to the same passage.
+    max_gap: int = 4
+    #: A passage needs this many linked units on each side ...
+    min_links: int = 2
+    #: ... and at least this many characters on the suspicious side.
+    min_chars: int = 150
+    #: A passage of one link needs this many characters and this score.
+    single_min_chars: int = 200
+    single_min_score: float = 0.6
+    #: Summaries: links at most this many units apart in the suspicious text, ...
+    summary_gap: int = 2
+    #: ... drawing on at least this many source units, ...
+    summary_min_sources: int = 3
+    #: ... and spanning this many times more source units than suspicious units.
+    summary_ratio: float = 2.0
+    #: Links scoring this much on average are copies; a summary is rewritten.
+    copy_score: float = 0.8
+    #: A summary whose sources span this share of the source stands for all of it.
+    summary_whole: float = 0.3
+    #: A link at either end of a passage must score this share of the passage's median link.
+    edge_ratio: float = 0.4
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A detected passage: character ranges in the suspicious and the source document."""
+
+    this_start: int
+    this_end: int
+    source_start: int
+    source_end: int
+    #: Linked units on the side with fewer of them.
+    links: int
+    #: The score of the strongest link.
+    best: float
+
+
+#: Alignment settings for PAN: a lower lexical bar than news pairs, because passages are
+#: judged as groups of links; unit pairs sharing one word are not scored at all.
+PAN_ALIGN = AlignOptions(semantic=False, lexical_threshold=0.3, min_shared_words=2)
+
+
+def detect_passages(
+    suspicious: Sequence[Profile],
+    source: Sequence[Profile],
+    align_options: AlignOptions = PAN_ALIGN,
+    options: PassageOptions | None = None,
+    encoder: Encoder | None = None,
+) -> list[Passage]:
+    """Align the units of two profiled documents and group the links into passages."""
+    options = options or PassageOptions()
+    linked = link_units(suspicious, source, align_options, encoder)
+    seeds = _seeds(linked)
+    d_units = [p.unit for p in suspicious]
+    s_units = [p.unit for p in source]
+    groups = [_trim_edges(g, linked, options.edge_ratio) for g in _cluster(seeds, options.max_gap)]
+    passages = [_passage(group, d_units, s_units, linked) for group in groups]
+    passages = [_refine_edges(p, g, suspicious, source) for p, g in zip(passages, groups, strict=True)]
+    passages = [p for p in passages if _kept(p, options)]
+    summaries = _summaries(seeds, d_units, s_units, linked, options)
+    if summaries:
+        passages = [p for p in passages if not any(_inside(p, s) for s in summaries)] + summaries
+    return sorted(passages, key=lambda p: (p.this_start, p.source_start))
+
+
+def _summaries(
+    seeds: list[tuple[int, int]],
+    d_units: Sequence[Unit],
+    s_units: Sequence[Unit],
+    linked: UnitLinks,
+    options: PassageOptions,
+) -> list[Passage]:
+    """Compact stretches of the suspicious text that draw on sources spread far apart.
+
+    A summary condenses a whole story into a few sentences, so its links reach over many
+    more source sentences than it has itself. Such a stretch is one passage, and
+    when its sources span most of the source document, the source side is all of it: a
+    summary stands for the whole text it condenses.
+    """
+    found = []
+    source_length = s_units[-1].end if s_units else 0
+    for group in _cluster_one_side(seeds, options.summary_gap):
+        d_idx = {i for i, _ in group}
+        s_idx = {j for _, j in group}
+        if len(d_idx) < options.min_links or len(s_idx) < options.summary_min_sources:
+            continue
+        if _mostly_one_copy(group, linked, options):
+            continue
+        compression = (max(s_idx) - min(s_idx) + 1) / (max(d_idx) - min(d_idx) + 1)
+        if compression < options.summary_ratio:
+            continue  # about one source sentence per sentence: a copy or a rewrite, not a summary
+        p = _passage(group, d_units, s_units, linked)
+        source_len = p.source_end - p.source_start
+        if source_length and source_len >= options.summary_whole * source_length:
+            p = Passage(p.this_start, p.this_end, s_units[0].start, source_length, p.links, p.best)
+        found.append(p)
+    return found
+
+
+def _mostly_one_copy(group: list[tuple[int, int]], linked: UnitLinks, options: PassageOptions) -> bool:
+    """True when most of the links form one close group of near-copies, plus stray links."""
+    largest = max(_cluster(group, options.max_gap), key=len)
+    if len(largest) <= len(group) / 2:
+        return False
+    return sum(linked.scored[seed].score for seed in largest) / len(largest) >= options.copy_score
+
+
+def _cluster_one_side(seeds: list[tuple[int, int]], max_gap: int) -> list[list[tuple[int, int]]]:
+    """Runs of seeds at most ``max_gap`` units apart in the suspicious document."""
+    runs: list[list[tuple[int, int]]] = []
+    for seed in sorted(seeds):
+        if runs and seed[0] - runs[-1][-1][0] <= max_gap:
+            runs[-1].append(seed)
+        else:
+            runs.append([seed])
+    return runs
+
+
+def _inside(p: Passage, outer: Passage) -> bool:
+    return outer.this_start <= p.this_start and p.this_end <= outer.this_end
+
+
+def _seeds(linked: UnitLinks) -> list[tuple[int, int]]:
+    return sorted((i, j) for i, js in linked.groups.items() for j in js)
+
+
+def _cluster(seeds: list[tuple[int, int]], max_gap: int) -> list[list[tuple[int, int]]]:
+    """Connected groups of seeds, where neighbours are within ``max_gap`` units on both sides."""
+    parent = list(range(len(seeds)))
+
+    def find(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for a, (i, j) in enumerate(seeds):
+        for b in range(a + 1, len(seeds)):
+            i2, j2 = seeds[b]
+            if i2 - i > max_gap:
+                break
+            if abs(j2 - j) <= max_gap:
+                parent[find(b)] = find(a)
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for k, seed in enumerate(seeds):
+        groups.setdefault(find(k), []).append(seed)
+    return list(groups.values())
+
+
+def _trim_edges(group: list[tuple[int, int]], linked: UnitLinks, edge_ratio: float) -> list[tuple[int, int]]:
+    """Drop links at the ends that are much weaker than the passage's typical link.
+
+    The sentences next to a copied passage often share a few words with the sentences next
+    to its source by chance; inside a verbatim copy such a link stands out as weak.
+    """
+    group = sorted(group)
+    scores = sorted(linked.scored[seed].score for seed in group)
+    floor = edge_ratio * scores[len(scores) // 2]
+    while len(group) > 2 and linked.scored[group[0]].score < floor:
+        group.pop(0)
+    while len(group) > 2 and linked.scored[group[-1]].score < floor:
+        group.pop()
+    return group
+
+
+def _passage(
+    group: list[tuple[int, int]], d_units: Sequence[Unit], s_units: Sequence[Unit], linked: UnitLinks
+) -> Passage:
+    ds = [d_units[i] for i, _ in group]
+    ss = [s_units[j] for _, j in group]
+    return Passage(
+        this_start=min(u.start for u in ds),
+        this_end=max(u.end for u in ds),
+        source_start=min(u.start for u in ss),
+        source_end=max(u.end for u in ss),
+        links=min(len({i for i, _ in group}), len({j for _, j in group})),
+        best=max(linked.scored[seed].score for seed in group),
+    )
+
+
+def _refine_edges(
+    p: Passage, group: list[tuple[int, int]], suspicious: Sequence[Profile], source: Sequence[Profile]
+) -> Passage:
+    """Move passage ends from sentence bounds to where the shared wording starts and stops.
+
+    A copied passage need not start at a sentence boundary: the words just before its first
+    sentence may be copied too (extend), or its first sentence may open with words of the
+    rewrite's own (trim). Runs of identical words at the edges decide.
+    """
+    d_first, d_last = min(i for i, _ in group), max(i for i, _ in group)
+    s_first, s_last = min(j for _, j in group), max(j for _, j in group)
+    this_start, source_start = p.this_start, p.source_start
+    this_end, source_end = p.this_end, p.source_end
+    if d_first > 0 and s_first > 0:
+        run = _common_run(suspicious[d_first - 1].tokens[::-1], source[s_first - 1].tokens[::-1])
+        if run:
+            this_start, source_start = run[0].start, run[1].start
+    if d_last + 1 < len(suspicious) and s_last + 1 < len(source):
+        run = _common_run(suspicious[d_last + 1].tokens, source[s_last + 1].tokens)
+        if run:
+            this_end, source_end = run[0].end, run[1].end
+    return Passage(this_start, this_end, source_start, source_end, p.links, p.best)
+
+
+def _common_run(a: Sequence[Token], b: Sequence[Token], min_words: int = 3) -> tuple[Token, Token] | None:
+    """The last tokens of the longest shared run at the head of ``a`` and ``b``, if long enough."""
+    n = 0
+    while n < len(a) and n < len(b) and a[n].norm == b[n].norm:
+        n += 1
+    return (a[n - 1], b[n - 1]) if n >= min_words else None
+
+
+def _kept(p: Passage, options: PassageOptions) -> bool:
+    chars = p.this_end - p.this_start
+    if p.links >= options.min_links:
+        return chars >= options.min_chars
+    return chars >= options.single_min_chars and p.best >= options.single_min_score
