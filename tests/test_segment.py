@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -61,9 +62,10 @@ def test_unit_roles_mark_story_text() -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=400))
-def test_offsets_always_point_into_the_original_text(text: str) -> None:
+@pytest.mark.parametrize("layout", [True, False])
+def test_offsets_always_point_into_the_original_text(layout: bool, text: str) -> None:
     doc = Document(id="t", text=text)
-    units = segment(doc)
+    units = segment(doc, layout=layout)
     previous_end = 0
     for i, unit in enumerate(units):
         assert unit.index == i
@@ -94,3 +96,14 @@ def test_offsets_hold_for_page_like_layouts(lines: list[str], sep: str) -> None:
     doc = Document(id="t", text=sep.join(lines))
     for unit in segment(doc):
         assert doc.text[unit.start : unit.end] == unit.text
+
+
+def test_prose_mode_reads_line_breaks_as_spaces_and_cuts_run_ons() -> None:
+    text = "Students must identify\nthemselves to the officer.\nNo title here\n\n" + " ".join(["word"] * 130) + "."
+    doc = Document(id="t", text=text)
+    units = segment(doc, layout=False)
+    assert {u.role for u in units} == {Role.BODY}
+    assert units[0].text == "Students must identify\nthemselves to the officer."
+    run_on = [u for u in units if u.text.startswith("word")]
+    assert [len(u.text.split()) for u in run_on] == [44, 44, 42]  # even pieces, none over 60 words
+    assert run_on[0].start == text.index("word") and run_on[-1].end == len(text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from wiretrace.align import AlignOptions, Profile, UnitLinks, link_units
+from wiretrace.align import AlignOptions, Profile, SharedSpan, UnitLinks, link_units, shared_spans
 from wiretrace.document import Unit
 from wiretrace.embed import Encoder
 from wiretrace.tokens import Token
@@ -38,6 +38,8 @@ class PassageOptions:
     summary_ratio: float = 2.0
     #: Links scoring this much on average are copies; a summary is rewritten.
     copy_score: float = 0.8
+    #: Edge links scoring this much are copies, cut to the words they share.
+    trim_score: float = 0.95
     #: A summary whose sources span this share of the source stands for all of it.
     summary_whole: float = 0.3
     #: A link at either end of a passage must score this share of the passage's median link.
@@ -78,7 +80,10 @@ def detect_passages(
     s_units = [p.unit for p in source]
     groups = [_trim_edges(g, linked, options.edge_ratio) for g in _cluster(seeds, options.max_gap)]
     passages = [_passage(group, d_units, s_units, linked) for group in groups]
-    passages = [_refine_edges(p, g, suspicious, source) for p, g in zip(passages, groups, strict=True)]
+    passages = [
+        _refine_edges(_trim_to_copied(p, g, suspicious, source, linked, options), g, suspicious, source)
+        for p, g in zip(passages, groups, strict=True)
+    ]
     passages = [p for p in passages if _kept(p, options)]
     summaries = _summaries(seeds, d_units, s_units, linked, options)
     if summaries:
@@ -199,6 +204,42 @@ def _passage(
         links=min(len({i for i, _ in group}), len({j for _, j in group})),
         best=max(linked.scored[seed].score for seed in group),
     )
+
+
+def _trim_to_copied(
+    p: Passage,
+    group: list[tuple[int, int]],
+    suspicious: Sequence[Profile],
+    source: Sequence[Profile],
+    linked: UnitLinks,
+    options: PassageOptions,
+) -> Passage:
+    """Where an edge sentence is copied, cut the passage to the words actually shared.
+
+    A copy may begin or end inside a sentence on either side; the rest of that sentence
+    is not part of it. Rewritten edge sentences are left whole, since their shared words
+    say little about where the rewrite starts.
+    """
+    d_first, d_last = min(i for i, _ in group), max(i for i, _ in group)
+    s_first, s_last = min(j for _, j in group), max(j for _, j in group)
+
+    def spans_at(i: int | None, j: int | None) -> list[SharedSpan]:
+        pairs = [(a, b) for a, b in group if (i is None or a == i) and (j is None or b == j)]
+        copied = [(a, b) for a, b in pairs if linked.scored[a, b].score >= options.trim_score]
+        return [s for a, b in copied for s in shared_spans(source[b].tokens, suspicious[a].tokens)]
+
+    this_start, this_end, source_start, source_end = p.this_start, p.this_end, p.source_start, p.source_end
+    if spans := spans_at(d_first, None):
+        this_start = max(this_start, min(s.derived_start for s in spans))
+    if spans := spans_at(d_last, None):
+        this_end = min(this_end, max(s.derived_end for s in spans))
+    if spans := spans_at(None, s_first):
+        source_start = max(source_start, min(s.source_start for s in spans))
+    if spans := spans_at(None, s_last):
+        source_end = min(source_end, max(s.source_end for s in spans))
+    if this_end <= this_start or source_end <= source_start:
+        return p
+    return Passage(this_start, this_end, source_start, source_end, p.links, p.best)
 
 
 def _refine_edges(

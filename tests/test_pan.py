@@ -1,0 +1,221 @@
+"""PAN runs: the pairs reader, the XML writer, passage detection and the two commands."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED, WIRE
+from wiretrace.errors import InputError
+from wiretrace.pan import (
+    Annotation,
+    detect_pair,
+    detections_xml,
+    pair_file_name,
+    read_annotations,
+    read_pairs,
+    score,
+    write_detections,
+)
+
+PAN13 = SHARED / "data" / "pan13-train"
+
+# Unrelated prose around the copied passage, written for these tests.
+GARDEN = (
+    "Tomatoes need six hours of sun a day and soil that drains well. "
+    "Gardeners in cool climates often start seedlings indoors in late winter. "
+    "A layer of straw keeps the roots moist through dry summer weeks. "
+    "Pinching off side shoots lets the plant put its energy into fruit. "
+    "Most varieties are ready to pick about eighty days after planting."
+)
+TRAINS = (
+    "The night train leaves the northern terminal shortly before midnight. "
+    "Sleeping cars have two or four berths and a small washbasin. "
+    "Breakfast is served in the dining car as the train crosses the mountains. "
+    "Passengers with bicycles must book a place in the luggage van. "
+    "Tickets bought a month ahead cost about half the usual fare."
+)
+
+
+def test_pair_file_name() -> None:
+    assert (
+        pair_file_name("suspicious-document00001.txt", "source-document00002.txt")
+        == "suspicious-document00001-source-document00002.xml"
+    )
+
+
+def test_detection_xml_is_valid_and_escapes_names(tmp_path: Path) -> None:
+    odd = 'a&b<"c>.txt'
+    path = write_detections(tmp_path, odd, "src & co.txt", [Annotation(odd, 5, 10, "src & co.txt", 20, 30)])
+    root = ET.parse(path).getroot()
+    assert root.get("reference") == odd
+    feature = root.find("feature")
+    assert feature is not None
+    assert feature.attrib == {
+        "name": "detected-plagiarism",
+        "this_offset": "5",
+        "this_length": "10",
+        "source_reference": "src & co.txt",
+        "source_offset": "20",
+        "source_length": "30",
+    }
+    assert read_annotations(path, "detected-plagiarism") == [Annotation(odd, 5, 10, "src & co.txt", 20, 30)]
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_empty_detection_xml_still_names_the_document() -> None:
+    root = ET.fromstring(detections_xml("s.txt", []))
+    assert root.get("reference") == "s.txt" and len(root) == 0
+
+
+def test_malformed_xml_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "x.xml"
+    bad.write_text("<document reference='s.txt'><feature")
+    with pytest.raises(InputError, match="not well-formed"):
+        read_annotations(bad)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "susp").mkdir()
+    (tmp_path / "src" / "source-document00001.txt").write_text(TRAINS + "\n\n" + WIRE + "\n")
+    copied = WIRE.split("\n\n")[2] + " " + WIRE.split("\n\n")[3]
+    (tmp_path / "susp" / "suspicious-document00001.txt").write_text(
+        GARDEN + "\n\n" + copied + "\n\n" + GARDEN
+    )
+    (tmp_path / "susp" / "suspicious-document00002.txt").write_text(GARDEN + "\n\n" + GARDEN)
+    (tmp_path / "pairs").write_text(
+        "suspicious-document00001.txt source-document00001.txt\n"
+        "suspicious-document00002.txt source-document00001.txt\n"
+    )
+    return tmp_path
+
+
+def test_read_pairs(corpus: Path) -> None:
+    pairs = read_pairs(corpus / "pairs", corpus / "src", corpus / "susp")
+    assert [(p.suspicious, p.source) for p in pairs] == [
+        ("suspicious-document00001.txt", "source-document00001.txt"),
+        ("suspicious-document00002.txt", "source-document00001.txt"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("suspicious-document00001.txt\n", r"pairs:1: expected"),
+        ("suspicious-document00001.txt source-document00001.txt extra\n", r"pairs:1: expected"),
+        (
+            "\nsuspicious-document00001.txt source-document00009.txt\n",
+            r"pairs:2: unknown document 'source-document00009.txt'",
+        ),
+        ("suspicious-document00001.txt ../src/source-document00001.txt\n", r"pairs:1: unknown document"),
+        ("\n\n", r"no pairs listed"),
+    ],
+)
+def test_read_pairs_errors_name_file_and_line(corpus: Path, content: str, message: str) -> None:
+    (corpus / "pairs").write_text(content)
+    with pytest.raises(InputError, match=message):
+        read_pairs(corpus / "pairs", corpus / "src", corpus / "susp")
+
+
+def test_read_pairs_missing_file(corpus: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        read_pairs(corpus / "nope", corpus / "src", corpus / "susp")
+
+
+def test_detects_the_copied_passage_and_nothing_else(corpus: Path) -> None:
+    susp = corpus / "susp" / "suspicious-document00001.txt"
+    src = corpus / "src" / "source-document00001.txt"
+    text, source_text = susp.read_text(), src.read_text()
+    copied = WIRE.split("\n\n")[2] + " " + WIRE.split("\n\n")[3]
+    t, s1, s2 = (
+        text.index(copied),
+        source_text.index(WIRE.split("\n\n")[2]),
+        source_text.index(WIRE.split("\n\n")[3]),
+    )
+    case = Annotation(susp.name, t, len(copied), src.name, s1, s2 + len(WIRE.split("\n\n")[3]) - s1)
+    detections = detect_pair(susp, src)
+    result = score([case], detections)
+    assert result.detections == 1
+    assert result.plagdet > 0.95
+    assert detect_pair(corpus / "susp" / "suspicious-document00002.txt", src) == []
+
+
+def wiretrace(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wiretrace.cli", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_pan_command_writes_every_pair_and_resumes(corpus: Path) -> None:
+    out = corpus / "out"
+    first = wiretrace("pan", str(corpus / "pairs"), str(corpus / "src"), str(corpus / "susp"), str(out))
+    assert first.returncode == 0, first.stderr
+    files = sorted(p.name for p in out.iterdir())
+    assert files == [
+        "suspicious-document00001-source-document00001.xml",
+        "suspicious-document00002-source-document00001.xml",
+    ]
+    assert len(read_annotations(out / files[0])) == 1
+    assert read_annotations(out / files[1]) == []
+    # A second run finds the work done and leaves the files as they are.
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    again = wiretrace("pan", str(corpus / "pairs"), str(corpus / "src"), str(corpus / "susp"), str(out))
+    assert "2 already done" in again.stderr
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+
+
+def test_pan_command_bad_pairs_file_is_one_line(corpus: Path) -> None:
+    (corpus / "pairs").write_text("only-one-field\n")
+    result = wiretrace(
+        "pan", str(corpus / "pairs"), str(corpus / "src"), str(corpus / "susp"), str(corpus / "o")
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "pairs:1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_pan_eval_scores_a_truth_layout(corpus: Path) -> None:
+    truth = corpus / "truth" / "02-no-obfuscation"
+    truth.mkdir(parents=True)
+    case = Annotation("suspicious-document00001.txt", 0, 10, "source-document00001.txt", 0, 10)
+    (truth / pair_file_name(case.this_reference, case.source_reference)).write_text(
+        '<document reference="suspicious-document00001.txt">\n'
+        '<feature name="plagiarism" this_offset="0" this_length="10" '
+        'source_reference="source-document00001.txt" source_offset="0" source_length="10"/>\n</document>\n'
+    )
+    dets = corpus / "dets"
+    dets.mkdir()
+    write_detections(dets, case.this_reference, case.source_reference, [case])
+    result = wiretrace("pan-eval", str(corpus / "truth"), str(dets), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["overall"]["plagdet"] == 1.0
+    assert data["groups"]["02-no-obfuscation"]["cases"] == 1
+
+
+@pytest.mark.parametrize(("group", "floor"), [("02-no-obfuscation", 0.9), ("05-summary-obfuscation", 0.6)])
+def test_real_pan_pairs(group: str, floor: float) -> None:
+    """A random sample of real PAN 2013 pairs; the full corpus is scored in bench/pan.py."""
+    folder = PAN13 / group
+    if not folder.is_dir():
+        pytest.skip("../shared/data/pan13-train is not present")
+    truth_files = sorted(folder.glob("*.xml"))
+    cases, detections = [], []
+    for truth in random.Random(7).sample(truth_files, 40):
+        susp, src = _pair_of(truth)
+        cases += read_annotations(truth, "plagiarism")
+        detections += detect_pair(PAN13 / "susp" / susp, PAN13 / "src" / src)
+    assert score(cases, detections).plagdet >= floor
+
+
+def _pair_of(truth: Path) -> tuple[str, str]:
+    susp, src = truth.stem.split("-source-")
+    return f"{susp}.txt", f"source-{src}.txt"
