@@ -99,7 +99,11 @@ def test_offsets_hold_for_page_like_layouts(lines: list[str], sep: str) -> None:
 
 
 def test_prose_mode_reads_line_breaks_as_spaces_and_cuts_run_ons() -> None:
-    text = "Students must identify\nthemselves to the officer.\nNo title here\n\n" + " ".join(["word"] * 130) + "."
+    text = (
+        "Students must identify\nthemselves to the officer.\nNo title here\n\n"
+        + " ".join(["word"] * 130)
+        + "."
+    )
     doc = Document(id="t", text=text)
     units = segment(doc, layout=False)
     assert {u.role for u in units} == {Role.BODY}

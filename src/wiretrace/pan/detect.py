@@ -23,6 +23,10 @@ class PassageOptions:
 
     #: Links at most this many units apart on both sides belong to the same passage.
     max_gap: int = 4
+    #: Links scoring this much start passages; weaker ones only join a passage beside them ...
+    seed_score: float = 0.3
+    #: ... at most this many units away on both sides.
+    attach_gap: int = 2
     #: A passage needs this many linked units on each side ...
     min_links: int = 2
     #: ... and at least this many characters on the suspicious side.
@@ -62,7 +66,7 @@ class Passage:
 
 #: Alignment settings for PAN: a lower lexical bar than news pairs, because passages are
 #: judged as groups of links; unit pairs sharing one word are not scored at all.
-PAN_ALIGN = AlignOptions(semantic=False, lexical_threshold=0.3, min_shared_words=2)
+PAN_ALIGN = AlignOptions(semantic=False, lexical_threshold=0.25, min_shared_words=2)
 
 
 def detect_passages(
@@ -75,10 +79,15 @@ def detect_passages(
     """Align the units of two profiled documents and group the links into passages."""
     options = options or PassageOptions()
     linked = link_units(suspicious, source, align_options, encoder)
-    seeds = _seeds(linked)
+    all_seeds = _seeds(linked)
+    seeds = [seed for seed in all_seeds if linked.scored[seed].score >= options.seed_score]
+    weak = [seed for seed in all_seeds if linked.scored[seed].score < options.seed_score]
     d_units = [p.unit for p in suspicious]
     s_units = [p.unit for p in source]
-    groups = [_trim_edges(g, linked, options.edge_ratio) for g in _cluster(seeds, options.max_gap)]
+    groups = [
+        _trim_edges(g, linked, options.edge_ratio)
+        for g in _attach_weak(_cluster(seeds, options.max_gap), weak, options.attach_gap)
+    ]
     passages = [_passage(group, d_units, s_units, linked) for group in groups]
     passages = [
         _refine_edges(_trim_to_copied(p, g, suspicious, source, linked, options), g, suspicious, source)
@@ -87,7 +96,7 @@ def detect_passages(
     passages = [p for p in passages if _kept(p, options)]
     summaries = _summaries(seeds, d_units, s_units, linked, options)
     if summaries:
-        passages = [p for p in passages if not any(_inside(p, s) for s in summaries)] + summaries
+        passages = [p for p in passages if not any(_overlaps(p, s) for s in summaries)] + summaries
     return sorted(passages, key=lambda p: (p.this_start, p.source_start))
 
 
@@ -144,8 +153,27 @@ def _cluster_one_side(seeds: list[tuple[int, int]], max_gap: int) -> list[list[t
     return runs
 
 
-def _inside(p: Passage, outer: Passage) -> bool:
-    return outer.this_start <= p.this_start and p.this_end <= outer.this_end
+def _overlaps(p: Passage, summary: Passage) -> bool:
+    return p.this_start < summary.this_end and summary.this_start < p.this_end
+
+
+def _attach_weak(
+    groups: list[list[tuple[int, int]]], weak: list[tuple[int, int]], max_gap: int
+) -> list[list[tuple[int, int]]]:
+    """Add weak links that sit right beside a group of strong ones.
+
+    Inside a rewritten passage some sentences keep few of their words; alone they prove
+    nothing, but next to firm links on both sides they are part of the same passage.
+    """
+    if not weak or max_gap <= 0:
+        return groups
+    grown = [list(g) for g in groups]
+    for i, j in weak:
+        for g in grown:
+            if any(abs(i - a) <= max_gap and abs(j - b) <= max_gap for a, b in g):
+                g.append((i, j))
+                break
+    return grown
 
 
 def _seeds(linked: UnitLinks) -> list[tuple[int, int]]:
