@@ -116,8 +116,8 @@ _NON_NAMES = frozenset(
 def extract_facts(text: str, spans: Iterable[tuple[int, int]]) -> list[Fact]:
     """All facts inside the given ``(start, end)`` spans of ``text``, in reading order.
 
-    >>> [f.text for f in extract_facts("Xi spoke on Friday about the 65th anniversary.", [(0, 46)])]
-    ['Xi', 'Friday', '65th anniversary']
+    >>> [f.text for f in extract_facts("On Friday President Xi spoke about the 65th anniversary.", [(0, 56)])]
+    ['Friday', 'Xi', '65th anniversary']
     """
     facts: list[Fact] = []
     proper = _proper_words(text)
