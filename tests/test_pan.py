@@ -219,3 +219,13 @@ def test_real_pan_pairs(group: str, floor: float) -> None:
 def _pair_of(truth: Path) -> tuple[str, str]:
     susp, src = truth.stem.split("-source-")
     return f"{susp}.txt", f"source-{src}.txt"
+
+
+def test_pan_command_undecodable_document_is_one_line(corpus: Path) -> None:
+    (corpus / "susp" / "suspicious-document00002.txt").write_bytes(b"caf\xe9 au lait, served hot.\n")
+    result = wiretrace(
+        "pan", str(corpus / "pairs"), str(corpus / "src"), str(corpus / "susp"), str(corpus / "o")
+    )
+    assert result.returncode == 2
+    assert "suspicious-document00002.txt: not UTF-8" in result.stderr
+    assert "Traceback" not in result.stderr
