@@ -154,11 +154,14 @@ class Weights:
     """
 
     def __init__(self, profiles: Sequence[Profile]) -> None:
-        self._df = Counter(stem for p in profiles for stem in p.stems)
-        self._n = max(1, len(profiles))
+        df = Counter(stem for p in profiles for stem in p.stems)
+        n = max(1, len(profiles))
+        # Computed once per stem: totals are summed many times per unit pair.
+        self._idf = {stem: math.log((n + 1) / (count + 0.5)) for stem, count in df.items()}
+        self._unseen = math.log((n + 1) / 0.5)
 
     def __call__(self, stem: str) -> float:
-        return math.log((self._n + 1) / (self._df.get(stem, 0) + 0.5))
+        return self._idf.get(stem, self._unseen)
 
     def total(self, stems: frozenset[str] | set[str]) -> float:
         """Summed weight of a set of stems."""
@@ -177,10 +180,6 @@ class UnitLinks:
     groups: dict[int, list[int]]
     #: Evidence for every unit pair that was scored.
     scored: dict[tuple[int, int], Evidence]
-
-    def score(self, i: int) -> float:
-        """The score of derived unit ``i`` against its best source unit."""
-        return max(self.scored[i, j].score for j in self.groups[i])
 
 
 def align(

@@ -9,7 +9,7 @@ joined, and passages too small to be trusted are dropped.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wiretrace.align import AlignOptions, Profile, SharedSpan, UnitLinks, link_units, shared_spans
 from wiretrace.document import Unit
@@ -129,7 +129,7 @@ def _summaries(
         p = _passage(group, d_units, s_units, linked)
         source_len = p.source_end - p.source_start
         if source_length and source_len >= options.summary_whole * source_length:
-            p = Passage(p.this_start, p.this_end, s_units[0].start, source_length, p.links, p.best)
+            p = replace(p, source_start=s_units[0].start, source_end=source_length)
         found.append(p)
     return found
 
@@ -248,8 +248,7 @@ def _trim_to_copied(
     is not part of it. Rewritten edge sentences are left whole, since their shared words
     say little about where the rewrite starts.
     """
-    d_first, d_last = min(i for i, _ in group), max(i for i, _ in group)
-    s_first, s_last = min(j for _, j in group), max(j for _, j in group)
+    d_first, d_last, s_first, s_last = _unit_bounds(group)
 
     def spans_at(i: int | None, j: int | None) -> list[SharedSpan]:
         pairs = [(a, b) for a, b in group if (i is None or a == i) and (j is None or b == j)]
@@ -267,20 +266,21 @@ def _trim_to_copied(
         source_end = min(source_end, max(s.source_end for s in spans))
     if this_end <= this_start or source_end <= source_start:
         return p
-    return Passage(this_start, this_end, source_start, source_end, p.links, p.best)
+    return replace(
+        p, this_start=this_start, this_end=this_end, source_start=source_start, source_end=source_end
+    )
 
 
 def _refine_edges(
     p: Passage, group: list[tuple[int, int]], suspicious: Sequence[Profile], source: Sequence[Profile]
 ) -> Passage:
-    """Move passage ends from sentence bounds to where the shared wording starts and stops.
+    """Grow a passage over copied words in the sentences just outside it.
 
-    A copied passage need not start at a sentence boundary: the words just before its first
-    sentence may be copied too (extend), or its first sentence may open with words of the
-    rewrite's own (trim). Runs of identical words at the edges decide.
+    A copy need not start at a sentence boundary: the closing words of the sentence before
+    it (or the opening words of the one after) may be copied too. A run of at least three
+    identical words at the adjacent ends of the outside sentences on both sides decides.
     """
-    d_first, d_last = min(i for i, _ in group), max(i for i, _ in group)
-    s_first, s_last = min(j for _, j in group), max(j for _, j in group)
+    d_first, d_last, s_first, s_last = _unit_bounds(group)
     this_start, source_start = p.this_start, p.source_start
     this_end, source_end = p.this_end, p.source_end
     if d_first > 0 and s_first > 0:
@@ -291,7 +291,16 @@ def _refine_edges(
         run = _common_run(suspicious[d_last + 1].tokens, source[s_last + 1].tokens)
         if run:
             this_end, source_end = run[0].end, run[1].end
-    return Passage(this_start, this_end, source_start, source_end, p.links, p.best)
+    return replace(
+        p, this_start=this_start, this_end=this_end, source_start=source_start, source_end=source_end
+    )
+
+
+def _unit_bounds(group: list[tuple[int, int]]) -> tuple[int, int, int, int]:
+    """First and last linked unit on the suspicious side, then on the source side."""
+    d = [i for i, _ in group]
+    s = [j for _, j in group]
+    return min(d), max(d), min(s), max(s)
 
 
 def _common_run(a: Sequence[Token], b: Sequence[Token], min_words: int = 3) -> tuple[Token, Token] | None:
