@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wiretrace.align import Alignment, AlignOptions, Link, profile
+from wiretrace.align import Alignment, AlignOptions, Link, Profile, profile
 from wiretrace.document import Document
 from wiretrace.embed import Encoder
 from wiretrace.facts import Fact, distinct, extract_facts, same_fact
@@ -114,19 +114,33 @@ def compare(
     device: str = "cpu",
     encoder: Encoder | None = None,
     options: AlignOptions | None = None,
+    layout: bool = True,
 ) -> Comparison:
     """Compare two news texts: which derives from which, and how, unit by unit.
 
     ``a`` and ``b`` may be :class:`Document` objects, paths, or the texts themselves.
     A ``str`` is read as a path when it names an existing file and holds no line break.
+    ``layout=False`` reads line breaks as mere wrapping (see :func:`~wiretrace.segment.segment`).
     """
     doc_a, doc_b = as_document(a, "a"), as_document(b, "b")
     if options is None:
         options = AlignOptions(semantic=semantic, device=device, **({"model": model} if model else {}))
     for doc in (doc_a, doc_b):
-        segment(doc)
+        segment(doc, layout=layout)
     a_prof = [profile(u) for u in doc_a.units]
     b_prof = [profile(u) for u in doc_b.units]
+    return compare_segmented(doc_a, doc_b, a_prof, b_prof, options, encoder)
+
+
+def compare_segmented(
+    doc_a: Document,
+    doc_b: Document,
+    a_prof: list[Profile],
+    b_prof: list[Profile],
+    options: AlignOptions,
+    encoder: Encoder | None = None,
+) -> Comparison:
+    """:func:`compare` for documents already segmented and profiled, as corpus engines hold them."""
     direction = decide_direction(doc_a, doc_b, a_prof, b_prof)
     derived, source = (doc_b, doc_a) if direction.derived_side == "b" else (doc_a, doc_b)
     from wiretrace.align import align

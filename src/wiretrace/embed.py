@@ -104,10 +104,17 @@ class OnnxEncoder:
             out = np.stack([rows[i] for i in range(len(texts))])
         return out
 
+    def encode_ids(self, ids: np.ndarray) -> np.ndarray:
+        """Pooled vectors for rows of token ids that are already complete (no padding)."""
+        return self._run(ids.astype(np.int64), np.ones_like(ids, dtype=np.int64))
+
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        return self._run(ids, mask)
+
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feed["token_type_ids"] = np.zeros_like(ids)

@@ -1,0 +1,225 @@
+"""Which document pairs of a corpus are worth aligning: never all of them.
+
+Two sources of candidates, unioned:
+
+* **Lexical, passage-level containment.** Shingles (see :mod:`wiretrace.scan.features`)
+  are posted into windows of ``window`` consecutive shingles, on two grids offset by half
+  a window so that no shared passage is cut in two on both. A pair of windows that share
+  at least ``min_shared`` shingles makes its documents candidates. Counting inside windows
+  rather than over whole documents is what finds a short brief inside a long article:
+  document-level Jaccard is tiny there, passage-level containment is not.
+* **Semantic.** Passages of about fifty words are embedded with the static model and
+  searched with faiss; a passage whose nearest neighbour in another document is at least
+  ``semantic_threshold`` similar makes the pair a candidate. This catches paraphrase and
+  summary, which share few shingles.
+
+Shingles found in more than ``max_df`` documents are boilerplate learned from the corpus
+(stock formulas, sign-offs, bylines) and count for nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+_CHUNK_BITS = 14  # windows per document and grid, before the window index is clamped
+_MAX_CHUNK = (1 << _CHUNK_BITS) - 1
+_EXACT_SEARCH_LIMIT = 60_000  # passages; above this faiss searches an IVF index
+_SEARCH_BATCH = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateOptions:
+    """Settings for candidate search. The defaults were chosen on PAN 2013 (docs/scan.md)."""
+
+    window: int = 30
+    min_shared: int = 4
+    max_df: int = 50
+    semantic: bool = True
+    semantic_threshold: float = 0.86
+    neighbours: int = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Candidate pairs ``a[i] < b[i]`` (document numbers), with the evidence for each."""
+
+    a: np.ndarray
+    b: np.ndarray
+    shared: np.ndarray  # most shingles shared by one pair of windows
+    similarity: np.ndarray  # best passage similarity, 0 where not searched or not found
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def pairs(self) -> list[tuple[int, int]]:
+        """The pairs as plain tuples, in order."""
+        return list(zip(self.a.tolist(), self.b.tolist(), strict=True))
+
+
+def boilerplate_shingles(shingle_sets: Iterable[np.ndarray], max_df: int) -> np.ndarray:
+    """Shingles in more than ``max_df`` documents, sorted: the corpus's stock phrases."""
+    unique = [np.unique(s) for s in shingle_sets]
+    if not unique:
+        return np.zeros(0, dtype=np.uint64)
+    values, counts = np.unique(np.concatenate(unique), return_counts=True)
+    return values[counts > max_df]
+
+
+def lexical_candidates(
+    shingle_sets: Sequence[np.ndarray], options: CandidateOptions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Document pairs with a pair of windows sharing ``min_shared`` shingles: ``(a, b, shared)``."""
+    best: dict[int, int] = {}
+    boiler = boilerplate_shingles(shingle_sets, options.max_df)
+    for offset in (0, options.window // 2):
+        hashes, keys = _postings(shingle_sets, options.window, offset, boiler)
+        a, b, count = _window_pair_counts(hashes, keys, options.max_df)
+        keep = count >= options.min_shared
+        doc_pairs = (a[keep] >> _CHUNK_BITS) << 32 | (b[keep] >> _CHUNK_BITS)
+        for key, value in zip(doc_pairs.tolist(), count[keep].tolist(), strict=True):
+            if value > best.get(key, 0):
+                best[key] = value
+    keys_arr = np.array(sorted(best), dtype=np.int64)
+    return (
+        keys_arr >> 32,
+        keys_arr & 0xFFFFFFFF,
+        np.array([best[k] for k in keys_arr.tolist()], dtype=np.int32),
+    )
+
+
+def _postings(
+    shingle_sets: Sequence[np.ndarray], window: int, offset: int, boiler: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ``(shingle, document window)`` postings, sorted by shingle."""
+    hashes, keys = [], []
+    for doc, values in enumerate(shingle_sets):
+        if len(values) == 0:
+            continue
+        keep = ~np.isin(values, boiler) if len(boiler) else np.ones(len(values), dtype=bool)
+        chunk = np.minimum((np.arange(len(values)) + offset) // window, _MAX_CHUNK)
+        key = (np.int64(doc) << _CHUNK_BITS) | chunk[keep]
+        rows = np.unique(np.stack([values[keep].view(np.int64), key], axis=1), axis=0)
+        hashes.append(rows[:, 0])
+        keys.append(rows[:, 1])
+    if not hashes:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    all_hashes, all_keys = np.concatenate(hashes), np.concatenate(keys)
+    order = np.argsort(all_hashes, kind="stable")
+    return all_hashes[order], all_keys[order]
+
+
+def _window_pair_counts(
+    hashes: np.ndarray, keys: np.ndarray, max_df: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each pair of windows in different documents, how many shingles they share."""
+    if len(hashes) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+    sizes = np.diff(np.r_[starts, len(hashes)])
+    firsts, seconds = [], []
+    # A shingle posts once per window it falls in, so a group may exceed max_df a little.
+    for size in range(2, 2 * max_df + 1):
+        group_starts = starts[sizes == size]
+        if len(group_starts) == 0:
+            continue
+        block = keys[group_starts[:, None] + np.arange(size)]
+        left, right = np.triu_indices(size, 1)
+        x, y = block[:, left].ravel(), block[:, right].ravel()
+        cross = (x >> _CHUNK_BITS) != (y >> _CHUNK_BITS)
+        firsts.append(np.minimum(x, y)[cross])
+        seconds.append(np.maximum(x, y)[cross])
+    if not firsts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    a, b = np.concatenate(firsts), np.concatenate(seconds)
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    edges = np.flatnonzero(np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])])
+    counts = np.diff(np.r_[edges, len(a)])
+    return a[edges], b[edges], counts
+
+
+def semantic_candidates(
+    vectors: np.ndarray, owners: np.ndarray, options: CandidateOptions, *, seed: int = 7
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Document pairs whose passages are near neighbours: ``(a, b, similarity)``."""
+    if len(vectors) < 2:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float32)
+    index = _vector_index(vectors, seed)
+    k = min(options.neighbours + 1, len(vectors))
+    best: dict[int, float] = {}
+    for first in range(0, len(vectors), _SEARCH_BATCH):
+        sims, found = index.search(vectors[first : first + _SEARCH_BATCH], k)
+        mine = owners[first : first + _SEARCH_BATCH, None]
+        theirs = owners[np.maximum(found, 0)]
+        keep = (found >= 0) & (theirs != mine) & (sims >= options.semantic_threshold)
+        x = np.broadcast_to(mine, found.shape)[keep]
+        y = theirs[keep]
+        pair_keys = np.minimum(x, y).astype(np.int64) << 32 | np.maximum(x, y)
+        for key, sim in zip(pair_keys.tolist(), sims[keep].tolist(), strict=True):
+            if sim > best.get(key, 0.0):
+                best[key] = sim
+    keys_arr = np.array(sorted(best), dtype=np.int64)
+    return (
+        keys_arr >> 32,
+        keys_arr & 0xFFFFFFFF,
+        np.array([best[k] for k in keys_arr.tolist()], dtype=np.float32),
+    )
+
+
+def _vector_index(vectors: np.ndarray, seed: int):  # type: ignore[no-untyped-def]
+    import faiss
+
+    dim = vectors.shape[1]
+    if len(vectors) <= _EXACT_SEARCH_LIMIT:
+        index = faiss.IndexFlatIP(dim)
+        index.add(vectors)
+        return index
+    lists = int(4 * np.sqrt(len(vectors)))
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
+    rng = np.random.default_rng(seed)
+    sample = vectors[np.sort(rng.choice(len(vectors), min(len(vectors), 40 * lists), replace=False))]
+    index.cp.seed = seed
+    index.train(sample)
+    index.add(vectors)
+    index.nprobe = 16
+    return index
+
+
+def merge_candidates(
+    lexical: tuple[np.ndarray, np.ndarray, np.ndarray],
+    semantic: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> Candidates:
+    """One sorted list of pairs with both kinds of evidence."""
+    table: dict[tuple[int, int], list[float]] = {}
+    for a, b, shared in zip(*(x.tolist() for x in lexical), strict=True):
+        table[(a, b)] = [shared, 0.0]
+    for a, b, sim in zip(*(x.tolist() for x in semantic), strict=True):
+        table.setdefault((a, b), [0, 0.0])[1] = sim
+    keys = sorted(table)
+    return Candidates(
+        a=np.array([k[0] for k in keys], dtype=np.int64),
+        b=np.array([k[1] for k in keys], dtype=np.int64),
+        shared=np.array([table[k][0] for k in keys], dtype=np.int32),
+        similarity=np.array([round(table[k][1], 4) for k in keys], dtype=np.float32),
+    )
+
+
+def embed_passages(
+    texts: Iterable[str], encode: Callable[[list[str]], np.ndarray], batch: int = 2048
+) -> np.ndarray:
+    """Vectors for passage texts, encoded in batches so memory holds one batch of text at a time."""
+    rows, pending = [], []
+    for text in texts:
+        pending.append(text)
+        if len(pending) >= batch:
+            rows.append(encode(pending))
+            pending = []
+    if pending:
+        rows.append(encode(pending))
+    return np.concatenate(rows).astype(np.float32) if rows else np.zeros((0, 0), dtype=np.float32)

@@ -1,0 +1,288 @@
+"""The local engine: a whole scan on one machine, with a process per core.
+
+Stages, each checkpointed in the output folder (see :mod:`wiretrace.scan.store`):
+
+1. **ingest**: read the inputs into SQLite, noting every skipped document;
+2. **features**: shingles of every document, and static-model vectors of its passages;
+3. **candidates**: lexical and semantic candidate pairs;
+4. **pairs**: every candidate judged by :func:`~wiretrace.scan.pairs.relate`, appended to
+   a log as it is done, so a killed run picks up where it stopped;
+5. **outputs**: families, then every output file, written atomically.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from wiretrace.scan.candidates import (
+    Candidates,
+    boilerplate_shingles,
+    embed_passages,
+    lexical_candidates,
+    merge_candidates,
+    semantic_candidates,
+)
+from wiretrace.scan.families import build_families
+from wiretrace.scan.features import passages, shingles
+from wiretrace.scan.options import ScanOptions
+from wiretrace.scan.pairs import DocumentCache, PairResult, relate
+from wiretrace.scan.records import Record, read_corpus
+from wiretrace.scan.results import ScanResult, ScanSummary, write_outputs
+from wiretrace.scan.store import ScanStore
+
+#: ``progress(stage, done, total)``; ``total`` is None while it is unknown.
+Progress = Callable[[str, int, int | None], None]
+_PAIRS_PER_JOB = 24
+_DOCS_PER_JOB = 64
+
+
+def run_local(
+    inputs: Sequence[str | Path],
+    out_dir: Path,
+    options: ScanOptions,
+    *,
+    fresh: bool = False,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Scan a corpus on this machine; see :func:`wiretrace.scan.scan`."""
+    report = progress or (lambda *_: None)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    store = ScanStore(out_dir, options.fingerprint(inputs), fresh=fresh)
+    seconds: dict[str, float] = {}
+    with _timed(seconds, "ingest"):
+        if not store.done("ingest"):
+            report("reading documents", 0, None)
+            store.load_documents(read_corpus(inputs, columns=options.columns, max_bytes=options.max_bytes))
+    total = store.count()
+    with _timed(seconds, "features"):
+        if not store.done("features"):
+            _features_stage(store, options, total, report)
+    with _timed(seconds, "candidates"):
+        if not store.done("candidates"):
+            _candidates_stage(store, options, report)
+    found = store.load_arrays("candidates")
+    candidates = Candidates(found["a"], found["b"], found["shared"], found["similarity"])
+    with _timed(seconds, "pairs"):
+        judged = _pairs_stage(store, options, candidates, report)
+    with _timed(seconds, "families"):
+        result = _finish(store, options, candidates, judged, found, seconds)
+    write_outputs(out_dir, result)
+    return result
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    seconds[name] = round(time.perf_counter() - start, 2)
+
+
+# -- features ----------------------------------------------------------------------------
+
+
+def _features_stage(store: ScanStore, options: ScanOptions, total: int, report: Progress) -> None:
+    arrays: list[np.ndarray] = []
+    batches = _batched((record.text for _, record in store.records()), _DOCS_PER_JOB)
+    for batch in _pool_map(_shingle_batch, batches, options.workers):
+        arrays.extend(batch)
+        report("hashing shingles", len(arrays), total)
+    lengths = np.array([len(a) for a in arrays], dtype=np.int64)
+    flat = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.uint64)
+    vectors, owners = np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=np.int64)
+    if options.candidates.semantic:
+        vectors, owners = _passage_vectors(store, options, total, report)
+    store.save_arrays("features", shingles=flat, lengths=lengths, vectors=vectors, owners=owners)
+    store.mark_done("features")
+
+
+def _shingle_batch(texts: list[str]) -> list[np.ndarray]:
+    return [shingles(text) for text in texts]
+
+
+def _passage_vectors(
+    store: ScanStore, options: ScanOptions, total: int, report: Progress
+) -> tuple[np.ndarray, np.ndarray]:
+    from wiretrace.static import get_static_model
+
+    model = get_static_model(options.model)
+    owners: list[int] = []
+    done = 0
+
+    def texts() -> Iterator[str]:
+        nonlocal done
+        for number, record in store.records():
+            for passage in passages(record.text):
+                owners.append(number)
+                yield record.text[passage.start : passage.end]
+            done += 1
+            if done % 200 == 0 or done == total:
+                report("embedding passages", done, total)
+
+    vectors = embed_passages(texts(), lambda batch: model.encode(batch, batch_size=1024))
+    return vectors, np.array(owners, dtype=np.int64)
+
+
+def split_shingles(flat: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
+    """The per-document shingle arrays saved by the features stage."""
+    return np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []
+
+
+# -- candidates ----------------------------------------------------------------------------
+
+
+def _candidates_stage(store: ScanStore, options: ScanOptions, report: Progress) -> None:
+    features = store.load_arrays("features")
+    report("finding candidates", 0, None)
+    shingle_sets = split_shingles(features["shingles"], features["lengths"])
+    lexical = lexical_candidates(shingle_sets, options.candidates)
+    empty = np.zeros(0, dtype=np.int64)
+    semantic = (empty, empty, np.zeros(0, dtype=np.float32))
+    if options.candidates.semantic and len(features["vectors"]):
+        semantic = semantic_candidates(features["vectors"], features["owners"], options.candidates)
+    merged = merge_candidates(lexical, semantic)
+    store.save_arrays(
+        "candidates",
+        a=merged.a,
+        b=merged.b,
+        shared=merged.shared,
+        similarity=merged.similarity,
+        lexical=np.array([len(lexical[0])]),
+        semantic=np.array([len(semantic[0])]),
+        boilerplate=boilerplate_shingles(shingle_sets, options.candidates.max_df),
+    )
+    store.mark_done("candidates")
+
+
+# -- pairs ---------------------------------------------------------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+def _pairs_stage(
+    store: ScanStore, options: ScanOptions, candidates: Candidates, report: Progress
+) -> list[dict[str, Any]]:
+    checked = store.checked_pairs()
+    done_keys = {(r["n_a"], r["n_b"]) for r in checked}
+    todo = [
+        (a, b, sim)
+        for a, b, sim in zip(
+            candidates.a.tolist(), candidates.b.tolist(), candidates.similarity.tolist(), strict=True
+        )
+        if (a, b) not in done_keys
+    ]
+    total = len(candidates)
+    report("judging pairs", len(done_keys), total)
+    boilerplate = store.load_arrays("candidates")["boilerplate"]
+    jobs = [list(group) for _, group in groupby(todo, key=lambda t: t[0])]
+    jobs = [job[i : i + _PAIRS_PER_JOB] for job in jobs for i in range(0, len(job), _PAIRS_PER_JOB)]
+    _worker.update(store=store, options=options, boilerplate=boilerplate)
+    with store.append_checked() as writer:
+        for results in _pool_map(_judge_job, jobs, options.workers):
+            for record in results:
+                writer.write(record)
+                checked.append(record)
+            report("judging pairs", len(checked), total)
+    return checked
+
+
+def _judge_job(job: list[tuple[int, int, float]]) -> list[dict[str, Any]]:
+    store: ScanStore = _worker["store"]
+    options: ScanOptions = _worker["options"]
+    cache = _worker.setdefault("cache", DocumentCache(options.pairs.layout))
+    numbers = sorted({n for a, b, _ in job for n in (a, b)})
+    records = dict(store.records(numbers))
+    out = []
+    for a, b, similarity in job:
+        result = judge_pair(records[a], records[b], similarity, options, _worker["boilerplate"], cache)
+        out.append({"n_a": a, "n_b": b, **result.to_dict()})
+    return out
+
+
+def judge_pair(
+    record_a: Record,
+    record_b: Record,
+    similarity: float,
+    options: ScanOptions,
+    boilerplate: np.ndarray,
+    cache: DocumentCache,
+) -> PairResult:
+    """The per-pair function both engines run on each candidate."""
+    return relate(
+        record_a,
+        record_b,
+        options.pairs,
+        similarity=similarity,
+        semantic_threshold=options.candidates.semantic_threshold,
+        boilerplate=boilerplate,
+        cache=cache,
+    )
+
+
+# -- outputs -------------------------------------------------------------------------------
+
+
+def _finish(
+    store: ScanStore,
+    options: ScanOptions,
+    candidates: Candidates,
+    judged: list[dict[str, Any]],
+    found: dict[str, np.ndarray],
+    seconds: dict[str, float],
+) -> ScanResult:
+    ids, dates = store.ids_and_dates()
+    related = sorted(
+        (
+            PairResult.from_dict({k: v for k, v in r.items() if k not in ("n_a", "n_b")})
+            for r in judged
+            if r["related"]
+        ),
+        key=lambda p: (p.a, p.b),
+    )
+    families = build_families(related, dates)
+    summary = ScanSummary(
+        documents=len(ids),
+        skipped=[str(p) for p in store.problems()],
+        candidates=len(candidates),
+        lexical_candidates=int(found["lexical"][0]),
+        semantic_candidates=int(found["semantic"][0]),
+        pairs_judged=len(judged),
+        related_pairs=len(related),
+        families=len(families),
+        seconds=seconds,
+        settings=options.describe(),
+        engine="local",
+    )
+    return ScanResult(pairs=related, families=families, summary=summary)
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _pool_map(function: Callable[[Any], Any], jobs: Iterable[Any], workers: int) -> Iterator[Any]:
+    """``map`` over a process pool (forked, so workers share what the parent loaded)."""
+    if workers <= 1:
+        yield from map(function, jobs)
+        return
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with context.Pool(workers) as pool:
+        yield from pool.imap(function, jobs, chunksize=1)

@@ -1,0 +1,159 @@
+"""The per-pair step of a corpus scan: a cheap check, then the compare engine.
+
+Both engines (local and Spark) call :func:`relate` on every candidate pair, so they give
+the same answer for the same pair. The result is plain data, ready for JSON or Parquet.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from wiretrace.align import AlignOptions, Profile, profile
+from wiretrace.compare import Comparison, compare_segmented
+from wiretrace.document import Document
+from wiretrace.scan.features import shingles
+from wiretrace.scan.records import Record
+from wiretrace.segment import segment
+
+#: Lexical alignment, a little more tolerant than compare's default: scans meet rewording
+#: more often than the seed pair does, and the model is too slow for a corpus.
+SCAN_ALIGN = AlignOptions(semantic=False, lexical_threshold=0.3, min_shared_words=2)
+_CACHED_DOCUMENTS = 256
+
+
+@dataclass(frozen=True, slots=True)
+class PairOptions:
+    """Settings for judging one candidate pair."""
+
+    #: A pair must share this many non-boilerplate shingles within ``window`` shingles on
+    #: both sides, unless its passages were found similar by the model.
+    min_window_shared: int = 5
+    window: int = 60
+    #: False: line breaks only wrap text (newswire, PAN); True: they lay out a web page.
+    layout: bool = False
+    align: AlignOptions = field(default_factory=lambda: SCAN_ALIGN)
+
+
+@dataclass(slots=True)
+class PairResult:
+    """What the scan found for one candidate pair; ``related`` says whether it is reuse."""
+
+    a: str
+    b: str
+    related: bool
+    shared: int = 0
+    similarity: float = 0.0
+    source: str | None = None
+    target: str | None = None
+    verdict: dict[str, Any] = field(default_factory=dict)
+    direction_reason: str = ""
+    links: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The pair as a JSON-ready record (the ``pairs.jsonl`` format)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, value: dict[str, Any]) -> PairResult:
+        """Read a record written by :meth:`to_dict`."""
+        return cls(**value)
+
+
+class DocumentCache:
+    """Segmented, profiled documents, kept for the pairs that reuse them."""
+
+    def __init__(self, layout: bool, size: int = _CACHED_DOCUMENTS) -> None:
+        self._layout = layout
+        self._size = size
+        self._items: OrderedDict[str, tuple[Document, list[Profile], np.ndarray]] = OrderedDict()
+
+    def get(self, record: Record) -> tuple[Document, list[Profile], np.ndarray]:
+        """The document of ``record``, segmented and profiled, with its shingles."""
+        item = self._items.get(record.id)
+        if item is None:
+            doc = Document(record.id, record.text, record.title, record.date, record.url)
+            segment(doc, layout=self._layout)
+            item = (doc, [profile(u) for u in doc.units], shingles(record.text))
+            self._items[record.id] = item
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+        else:
+            self._items.move_to_end(record.id)
+        return item
+
+
+def window_shared(a: np.ndarray, b: np.ndarray, boilerplate: np.ndarray, window: int) -> int:
+    """Most shingles of one document shared with the other inside ``window`` positions, on both sides.
+
+    >>> window_shared(np.array([1, 2, 3, 9], dtype=np.uint64), np.array([3, 2, 1], dtype=np.uint64),
+    ...               np.zeros(0, dtype=np.uint64), window=60)
+    3
+    """
+    common = np.intersect1d(a, b)
+    if len(boilerplate):
+        common = common[~np.isin(common, boilerplate)]
+    if len(common) == 0:
+        return 0
+    return min(_densest_window(np.isin(a, common), window), _densest_window(np.isin(b, common), window))
+
+
+def _densest_window(hits: np.ndarray, window: int) -> int:
+    totals = np.cumsum(np.r_[0, hits.astype(np.int32)])
+    if len(hits) <= window:
+        return int(totals[-1])
+    return int((totals[window:] - totals[:-window]).max())
+
+
+def relate(
+    record_a: Record,
+    record_b: Record,
+    options: PairOptions,
+    *,
+    similarity: float = 0.0,
+    semantic_threshold: float = 1.0,
+    boilerplate: np.ndarray | None = None,
+    cache: DocumentCache | None = None,
+) -> PairResult:
+    """Judge one candidate pair: is either text reused from the other, and how."""
+    cache = cache or DocumentCache(options.layout, size=2)
+    doc_a, prof_a, sh_a = cache.get(record_a)
+    doc_b, prof_b, sh_b = cache.get(record_b)
+    boiler = boilerplate if boilerplate is not None else np.zeros(0, dtype=np.uint64)
+    shared = window_shared(sh_a, sh_b, boiler, options.window)
+    result = PairResult(
+        record_a.id, record_b.id, related=False, shared=shared, similarity=round(similarity, 4)
+    )
+    if shared < options.min_window_shared and similarity < semantic_threshold:
+        return result
+    comparison = compare_segmented(doc_a, doc_b, prof_a, prof_b, options.align)
+    return _with_comparison(result, comparison)
+
+
+def _with_comparison(result: PairResult, comparison: Comparison) -> PairResult:
+    verdict = comparison.verdict
+    result.related = verdict.derived != "none"
+    if not result.related:
+        return result
+    result.verdict = asdict(verdict)
+    result.direction_reason = comparison.direction_reason
+    if verdict.source in ("a", "b"):
+        result.source = comparison.a.id if verdict.source == "a" else comparison.b.id
+        result.target = comparison.b.id if verdict.source == "a" else comparison.a.id
+    units_a, units_b = comparison.a.units, comparison.b.units
+    result.links = [
+        {
+            "a": [[units_a[i].start, units_a[i].end] for i in link.a],
+            "b": [[units_b[i].start, units_b[i].end] for i in link.b],
+            "label": link.label,
+            "kind": link.kind,
+            "score": link.score,
+            "spans": [dict(s) for s in link.spans],
+        }
+        for link in comparison.links
+        if link.label not in ("template",)
+    ]
+    return result
