@@ -187,15 +187,18 @@ def align(
     source: Document,
     options: AlignOptions | None = None,
     encoder: Encoder | None = None,
+    profiles: tuple[Sequence[Profile], Sequence[Profile]] | None = None,
 ) -> Alignment:
     """Link the units of ``derived`` to the units of ``source`` they were made from.
 
     Both documents must already be segmented. ``encoder`` overrides the model named in
-    ``options``; it is ignored when ``options.semantic`` is false.
+    ``options``; it is ignored when ``options.semantic`` is false. ``profiles`` (derived,
+    source) saves profiling units again when the caller already has them.
     """
     options = options or AlignOptions()
-    d_profiles = [profile(u) for u in derived.units]
-    s_profiles = [profile(u) for u in source.units]
+    if profiles is None:
+        profiles = ([profile(u) for u in derived.units], [profile(u) for u in source.units])
+    d_profiles, s_profiles = list(profiles[0]), list(profiles[1])
     linked = link_units(d_profiles, s_profiles, options, encoder)
     links = _build_links(derived, source, d_profiles, s_profiles, linked.groups, linked.scored, options)
     return Alignment(links=links, left_out=_left_out(s_profiles, d_profiles, links))

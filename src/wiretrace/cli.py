@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import TaskID
 
 from wiretrace import __version__
 from wiretrace.embed import DEFAULT_MODEL
@@ -219,13 +222,239 @@ def pan_eval(
         )
 
 
+class Engine(StrEnum):
+    """Where ``scan`` runs."""
+
+    local = "local"
+    spark = "spark"
+
+
+def _parse_columns(pairs: list[str]) -> dict[str, str]:
+    from wiretrace.scan.records import FIELDS
+
+    columns = {}
+    for item in pairs:
+        field, sep, column = item.partition("=")
+        if not sep or field not in (*FIELDS, "series") or not column:
+            raise WiretraceError(
+                f"--column {item!r}: write FIELD=COLUMN, where FIELD is one of {', '.join(FIELDS)}"
+            )
+        columns[field] = column
+    return columns
+
+
+@contextmanager
+def _stage_progress() -> Iterator[Callable[[str, int, int | None], None]]:
+    """A rich progress display with one bar per stage, as a ``progress(stage, done, total)`` callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def update(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+@app.command("scan")
+def scan_command(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(help="Folders of .txt/.html files, or .jsonl/.csv files; any may be .gz or .bz2."),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if missing).")],
+    engine: Annotated[Engine, typer.Option("--engine", help="local (this machine) or spark.")] = Engine.local,
+    master: Annotated[
+        str, typer.Option("--master", help="Spark master URL, with --engine spark.")
+    ] = "local[2]",
+    column: Annotated[
+        list[str] | None,
+        typer.Option("--column", "-c", help="Field mapping for CSV/JSONL, as FIELD=COLUMN (repeatable)."),
+    ] = None,
+    semantic: Annotated[
+        bool, typer.Option("--semantic/--no-semantic", help="Also find candidates by passage similarity.")
+    ] = True,
+    layout: Annotated[
+        bool,
+        typer.Option("--layout/--prose", help="Read line breaks as page layout (web pages) or as wrapping."),
+    ] = False,
+    max_df: Annotated[
+        int, typer.Option("--max-df", min=2, help="Shingles in more documents than this are boilerplate.")
+    ] = 50,
+    model: ModelOption = DEFAULT_MODEL,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", min=1, help="Worker processes (default: every core).")
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Start over instead of resuming a scan in the same folder.")
+    ] = False,
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", help="Largest document in bytes; larger ones are skipped.")
+    ] = 10 * 1024 * 1024,
+) -> None:
+    """Find every reuse relation in a corpus, and group them into families.
+
+    Writes pairs.jsonl, pairs.parquet, families.jsonl, families.parquet and summary.json
+    to the output folder. An interrupted scan resumes when started again the same way.
+
+    Example: wiretrace scan articles.jsonl --out scan-out/
+    """
+    from dataclasses import replace
+
+    from wiretrace.scan import CandidateOptions, PairOptions, ScanOptions, scan
+
+    defaults = ScanOptions()
+    options = ScanOptions(
+        candidates=replace(CandidateOptions(), semantic=semantic, max_df=max_df),
+        pairs=replace(PairOptions(), layout=layout),
+        model=model,
+        columns=_parse_columns(column or []),
+        max_bytes=max_bytes,
+        workers=workers or defaults.workers,
+    )
+    with _stage_progress() as progress:
+        result = scan(
+            inputs, out, options, engine=engine.value, master=master, fresh=fresh, progress=progress
+        )
+    summary = result.summary
+    err_console.print(
+        f"{summary.documents} documents, {summary.candidates} candidate pairs, "
+        f"{summary.related_pairs} reuse relations in {summary.families} families "
+        f"({sum(summary.seconds.values()):.1f} s); written to {out}",
+        highlight=False,
+    )
+    for problem in summary.skipped[:10]:
+        err_console.print(f"skipped: {problem}", highlight=False, soft_wrap=True)
+    if len(summary.skipped) > 10:
+        err_console.print(f"... and {len(summary.skipped) - 10} more; see {out / 'summary.json'}")
+
+
+index_app = typer.Typer(help="A persistent index of source documents, for monitoring.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+
+@index_app.command("add")
+def index_add(
+    index: Annotated[Path, typer.Argument(help="Index file (SQLite), created if missing.")],
+    inputs: Annotated[
+        list[Path], typer.Argument(help="Folders of .txt/.html files, or .jsonl/.csv files (maybe .gz/.bz2).")
+    ],
+    column: Annotated[
+        list[str] | None,
+        typer.Option("--column", "-c", help="Field mapping for CSV/JSONL, as FIELD=COLUMN (repeatable)."),
+    ] = None,
+    semantic: Annotated[
+        bool, typer.Option("--semantic/--no-semantic", help="Store passage vectors for semantic matching.")
+    ] = True,
+    model: ModelOption = DEFAULT_MODEL,
+) -> None:
+    """Add source documents (wire stories, press releases) to an index.
+
+    Adding is incremental and idempotent: a document already there with the same id and
+    text is left alone; the same id with new text replaces it.
+
+    Example: wiretrace index add wire.db wire-stories/
+    """
+    from wiretrace.index import Index
+
+    with _stage_progress() as progress, Index(index, model=model, semantic=semantic) as store:
+        report = store.add(
+            inputs,
+            columns=_parse_columns(column or []),
+            progress=lambda n: progress("adding documents", n, None),
+        )
+        total = len(store)
+    err_console.print(
+        f"{report.added} added, {report.replaced} replaced, {report.unchanged} already there, "
+        f"{len(report.skipped)} skipped; {total} documents in {index}",
+        highlight=False,
+    )
+    for problem in report.skipped[:10]:
+        err_console.print(f"skipped: {problem}", highlight=False, soft_wrap=True)
+
+
+@index_app.command("search")
+def index_search(
+    index: Annotated[Path, typer.Argument(help="Index file.")],
+    query: Annotated[str, typer.Argument(help="Words to look for in titles and text.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most results shown.")] = 20,
+) -> None:
+    """Full-text search of an index (SQLite FTS5).
+
+    Example: wiretrace index search wire.db "flood warning"
+    """
+    from wiretrace.index import open_index
+
+    with open_index(index) as store:
+        for hit in store.search(query, limit=limit):
+            typer.echo(f"{hit['id']}\t{hit['title'] or ''}\t{hit['snippet']}")
+
+
+@app.command("match")
+def match_command(
+    index: Annotated[Path, typer.Argument(help="Index file made by 'wiretrace index add'.")],
+    documents: Annotated[list[Path], typer.Argument(help="New articles: .txt or .html files.")],
+    output_format: Annotated[
+        EvalFormat,
+        typer.Option("--format", "-f", help="text (a line per source) or json (compare's reports)."),
+    ] = EvalFormat.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="Most sources reported per article.")
+    ] = 10,
+) -> None:
+    """Tell, for each new article, which indexed sources it reuses and how.
+
+    Example: wiretrace match wire.db todays-paper/*.html --format json -o matches.json
+    """
+    from wiretrace.index import open_index
+    from wiretrace.ingest import read_document
+    from wiretrace.scan.records import Record
+
+    results = []
+    with open_index(index) as store:
+        for path in documents:
+            doc = read_document(path)
+            article = Record(doc.id, doc.text, doc.title, doc.date, None, doc.url, str(path))
+            results.append((str(path), store.match(article, limit=limit)))
+    if output_format is EvalFormat.json:
+        payload = [{"article": name, "matches": [m.to_dict() for m in found]} for name, found in results]
+        _emit(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", output)
+        return
+    lines = []
+    for name, found in results:
+        lines.append(f"{name}: {len(found)} source(s)")
+        for m in found:
+            v = m.comparison.verdict
+            lines.append(
+                f"  {m.source}\tderived {v.derived}, containment {v.containment:.0%}, coverage {v.coverage:.0%}"
+            )
+    _emit("\n".join(lines) + "\n", output)
+
+
 @model_app.command("prepare")
 def model_prepare(model: ModelOption = DEFAULT_MODEL) -> None:
-    """Export the model to ONNX once, so later runs start fast."""
+    """Export the model to ONNX and distill its static model once, so later runs start fast."""
     from wiretrace.embed import export_onnx, resolve_model
+    from wiretrace.static import get_static_model, static_model_dir
 
     path = export_onnx(resolve_model(model))
     typer.echo(f"model ready: {path}")
+    get_static_model(model)
+    typer.echo(f"static model ready: {static_model_dir(model)}")
 
 
 @model_app.command("info")

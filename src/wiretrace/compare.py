@@ -139,16 +139,23 @@ def compare_segmented(
     b_prof: list[Profile],
     options: AlignOptions,
     encoder: Encoder | None = None,
+    *,
+    facts: bool = True,
 ) -> Comparison:
-    """:func:`compare` for documents already segmented and profiled, as corpus engines hold them."""
+    """:func:`compare` for documents already segmented and profiled, as corpus engines hold them.
+
+    ``facts=False`` leaves the facts panel empty: corpus scans report links, not facts,
+    and comparing facts costs as much as the alignment itself.
+    """
     direction = decide_direction(doc_a, doc_b, a_prof, b_prof)
     derived, source = (doc_b, doc_a) if direction.derived_side == "b" else (doc_a, doc_b)
     from wiretrace.align import align
 
-    alignment = align(derived, source, options, encoder=encoder)
+    d_prof, s_prof = (b_prof, a_prof) if derived is doc_b else (a_prof, b_prof)
+    alignment = align(derived, source, options, encoder=encoder, profiles=(d_prof, s_prof))
     verdict, figures = judge(derived, source, alignment, direction)
     verdict = _explained(verdict, figures, derived, source, direction)
-    return _assemble(doc_a, doc_b, direction, alignment, verdict)
+    return _assemble(doc_a, doc_b, direction, alignment, verdict, facts=facts)
 
 
 def as_document(value: DocumentLike, default_id: str) -> Document:
@@ -172,7 +179,13 @@ def _names_a_file(value: str) -> bool:
 
 
 def _assemble(
-    a: Document, b: Document, direction: Direction, alignment: Alignment, verdict: Verdict
+    a: Document,
+    b: Document,
+    direction: Direction,
+    alignment: Alignment,
+    verdict: Verdict,
+    *,
+    facts: bool = True,
 ) -> Comparison:
     derived_is_b = direction.derived_side == "b"
     links = [_pair_link(link, derived_is_b, a, b) for link in alignment.links]
@@ -198,7 +211,7 @@ def _assemble(
             "b": [u.index for u in b.units if u.index not in used_b],
         },
         left_out=left_out,
-        facts=_compare_facts(a, b, alignment, derived_is_b),
+        facts=_compare_facts(a, b, alignment, derived_is_b) if facts else Facts(),
         verdict=verdict,
         direction_reason=direction.reason,
     )

@@ -77,7 +77,7 @@ def distill(model_dir: Path, target: Path) -> Path:
         (staging / "wiretrace.json").write_text(json.dumps({"source": str(model_dir), "sif": _SIF}))
         if target.exists():
             shutil.rmtree(target)
-        os.replace(staging, target)
+        staging.replace(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target

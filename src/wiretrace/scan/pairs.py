@@ -22,7 +22,7 @@ from wiretrace.segment import segment
 #: Lexical alignment, a little more tolerant than compare's default: scans meet rewording
 #: more often than the seed pair does, and the model is too slow for a corpus.
 SCAN_ALIGN = AlignOptions(semantic=False, lexical_threshold=0.3, min_shared_words=2)
-_CACHED_DOCUMENTS = 256
+_CACHED_DOCUMENTS = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +129,7 @@ def relate(
     )
     if shared < options.min_window_shared and similarity < semantic_threshold:
         return result
-    comparison = compare_segmented(doc_a, doc_b, prof_a, prof_b, options.align)
+    comparison = compare_segmented(doc_a, doc_b, prof_a, prof_b, options.align, facts=False)
     return _with_comparison(result, comparison)
 
 

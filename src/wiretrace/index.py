@@ -1,0 +1,346 @@
+"""A persistent index of source documents, for monitoring new articles against them.
+
+One SQLite file holds everything: the documents, an FTS5 full-text index of their titles
+and text, the shingle postings that lexical candidates come from, and the static-model
+vectors of their passages for semantic candidates. SQLite runs in WAL mode, so readers
+(``match``, the web app) work while a writer adds documents.
+
+Each document is added in one transaction with its postings and vectors: a kill during
+``index add`` leaves the index as it was before that document, and adding the same
+document again (same id, same text) changes nothing.
+
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "wire.db"
+>>> from wiretrace.scan.records import Record
+>>> with Index(path, semantic=False) as index:
+...     index.add_records([Record("w1", "Floods hit the northern province on Monday, killing five people, "
+...                                     "officials said, as rivers burst their banks after days of rain.")]).added
+1
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from wiretrace.compare import Comparison, compare_segmented
+from wiretrace.embed import DEFAULT_MODEL
+from wiretrace.errors import InputError, WiretraceError
+from wiretrace.scan.features import passages, shingles
+from wiretrace.scan.pairs import SCAN_ALIGN, DocumentCache, window_shared
+from wiretrace.scan.records import Problem, Record, read_corpus
+
+_SCHEMA = """
+PRAGMA journal_mode = WAL;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS docs (
+    n INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, text TEXT NOT NULL, title TEXT,
+    date TEXT, outlet TEXT, url TEXT, digest TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(title, text, content='docs', content_rowid='n');
+CREATE TRIGGER IF NOT EXISTS docs_ai AFTER INSERT ON docs BEGIN
+    INSERT INTO docs_fts(rowid, title, text) VALUES (new.n, new.title, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS docs_ad AFTER DELETE ON docs BEGIN
+    INSERT INTO docs_fts(docs_fts, rowid, title, text) VALUES ('delete', old.n, old.title, old.text);
+END;
+CREATE TABLE IF NOT EXISTS postings (hash INTEGER NOT NULL, doc INTEGER NOT NULL, window INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS postings_hash ON postings(hash);
+CREATE INDEX IF NOT EXISTS postings_doc ON postings(doc);
+CREATE TABLE IF NOT EXISTS vectors (doc INTEGER NOT NULL, start INTEGER, end INTEGER, vector BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS vectors_doc ON vectors(doc);
+"""
+_WINDOW = 30
+_QUERY_CHUNK = 900  # SQLite's limit on bound parameters is 999 in older builds
+
+
+@dataclass(slots=True)
+class AddReport:
+    """What ``index add`` did."""
+
+    added: int = 0
+    unchanged: int = 0
+    replaced: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Match:
+    """An indexed source that a new article reuses, and how (compare's report)."""
+
+    source: str
+    shared: int
+    similarity: float
+    comparison: Comparison
+
+    def to_dict(self) -> dict[str, Any]:
+        """The match as JSON-ready data: the evidence, then compare's full report."""
+        return {
+            "source": self.source,
+            "shared": self.shared,
+            "similarity": round(self.similarity, 4),
+            "report": self.comparison.to_dict(),
+        }
+
+
+class Index:
+    """A monitoring index in one SQLite file; see the module docstring."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        model: str = DEFAULT_MODEL,
+        semantic: bool = True,
+        max_df: int = 50,
+        min_shared: int = 4,
+        semantic_threshold: float = 0.86,
+        create: bool = True,
+    ) -> None:
+        self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise InputError(f"{self.path}: no such index; create it with 'wiretrace index add'")
+        if self.path.is_dir():
+            raise InputError(f"{self.path} is a folder; give the index file's name")
+        try:
+            self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{self.path} is not a wiretrace index ({exc})") from exc
+        self.model = self._setting("model", model)
+        self.semantic = self._setting("semantic", str(semantic)) == "True"
+        self.max_df = max_df
+        self.min_shared = min_shared
+        self.semantic_threshold = semantic_threshold
+        self._vectors: tuple[int, Any, np.ndarray] | None = None
+        self._cache = DocumentCache(layout=False, size=512)
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
+
+    def __len__(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+
+    def _setting(self, key: str, default: str) -> str:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if row:
+            return str(row[0])
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (key, default))
+        return default
+
+    # -- adding -----------------------------------------------------------------------------
+    def add(
+        self,
+        inputs: Sequence[str | Path],
+        *,
+        columns: dict[str, str] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> AddReport:
+        """Add every document of the inputs (as ``wiretrace scan`` reads them)."""
+        return self.add_records(read_corpus(inputs, columns=columns), progress=progress)
+
+    def add_records(
+        self, items: Iterable[Record | Problem], *, progress: Callable[[int], None] | None = None
+    ) -> AddReport:
+        """Add documents one transaction each; the same id with the same text is left alone."""
+        report = AddReport()
+        encode = self._encoder() if self.semantic else None
+        for count, item in enumerate(items, start=1):
+            if isinstance(item, Problem):
+                report.skipped.append(str(item))
+                continue
+            outcome = self._add_one(item, encode)
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            if progress:
+                progress(count)
+        return report
+
+    def _add_one(self, record: Record, encode: Callable[[list[str]], np.ndarray] | None) -> str:
+        digest = hashlib.sha256(record.text.encode()).hexdigest()
+        row = self._db.execute("SELECT n, digest FROM docs WHERE id = ?", (record.id,)).fetchone()
+        if row and row[1] == digest:
+            return "unchanged"
+        values = shingles(record.text)
+        spans = passages(record.text)
+        vectors = encode([record.text[p.start : p.end] for p in spans]) if encode and spans else None
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if row:
+                self._delete(row[0])
+            cursor = self._db.execute(
+                "INSERT INTO docs (id, text, title, date, outlet, url, digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (record.id, record.text, record.title, record.date, record.outlet, record.url, digest),
+            )
+            number = int(cursor.lastrowid or 0)
+            postings = {(int(h), (i // _WINDOW)) for i, h in enumerate(values.view(np.int64).tolist())}
+            self._db.executemany(
+                "INSERT INTO postings VALUES (?, ?, ?)", [(h, number, w) for h, w in postings]
+            )
+            if vectors is not None:
+                self._db.executemany(
+                    "INSERT INTO vectors VALUES (?, ?, ?, ?)",
+                    [
+                        (number, p.start, p.end, v.astype(np.float32).tobytes())
+                        for p, v in zip(spans, vectors, strict=True)
+                    ],
+                )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return "replaced" if row else "added"
+
+    def _delete(self, number: int) -> None:
+        self._db.execute("DELETE FROM postings WHERE doc = ?", (number,))
+        self._db.execute("DELETE FROM vectors WHERE doc = ?", (number,))
+        self._db.execute("DELETE FROM docs WHERE n = ?", (number,))
+
+    def _encoder(self) -> Callable[[list[str]], np.ndarray]:
+        from wiretrace.static import get_static_model
+
+        model = get_static_model(self.model)
+        return lambda texts: model.encode(texts, batch_size=1024)
+
+    # -- reading ------------------------------------------------------------------------------
+    def get(self, doc_id: str) -> Record:
+        """The indexed document with this id."""
+        row = self._db.execute(
+            "SELECT id, text, title, date, outlet, url FROM docs WHERE id = ?", (doc_id,)
+        ).fetchone()
+        if row is None:
+            raise InputError(f"no document {doc_id!r} in {self.path}")
+        return Record(*row, origin=str(self.path))
+
+    def ids(self, limit: int = 1000, offset: int = 0) -> list[str]:
+        """Document ids in the order they were added."""
+        rows = self._db.execute("SELECT id FROM docs ORDER BY n LIMIT ? OFFSET ?", (limit, offset))
+        return [r[0] for r in rows]
+
+    def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Documents matching words of ``query`` (FTS5 syntax is not needed: words are quoted)."""
+        words = [w for w in query.replace('"', " ").split() if w]
+        if not words:
+            return []
+        expression = " ".join(f'"{w}"' for w in words)
+        rows = self._db.execute(
+            "SELECT d.id, d.title, d.date, snippet(docs_fts, 1, '[', ']', ' … ', 12) "
+            "FROM docs_fts JOIN docs d ON d.n = docs_fts.rowid WHERE docs_fts MATCH ? ORDER BY rank LIMIT ?",
+            (expression, limit),
+        ).fetchall()
+        return [{"id": r[0], "title": r[1], "date": r[2], "snippet": r[3]} for r in rows]
+
+    # -- matching -----------------------------------------------------------------------------
+    def match(self, article: Record, *, limit: int = 10) -> list[Match]:
+        """Which indexed sources ``article`` reuses, best first, each with compare's report."""
+        values = shingles(article.text)
+        lexical = self._lexical_candidates(values)
+        semantic = self._semantic_candidates(article.text) if self.semantic else {}
+        found = {n: (lexical.get(n, 0), semantic.get(n, 0.0)) for n in {*lexical, *semantic}}
+        ranked = sorted(found, key=lambda n: (-found[n][0], -found[n][1]))[: limit * 3]
+        doc, prof, own = self._cache.get(article)
+        matches: list[Match] = []
+        for number in ranked:
+            source = self._record(number)
+            if source.id == article.id:
+                continue
+            s_doc, s_prof, s_values = self._cache.get(source)
+            shared = window_shared(own, s_values, np.zeros(0, dtype=np.uint64), 60)
+            similarity = found[number][1]
+            if shared < 5 and similarity < self.semantic_threshold:
+                continue
+            comparison = compare_segmented(s_doc, doc, s_prof, prof, SCAN_ALIGN)
+            if comparison.verdict.derived != "none":
+                matches.append(Match(source.id, shared, similarity, comparison))
+        matches.sort(key=lambda m: (-m.comparison.verdict.containment, m.source))
+        return matches[:limit]
+
+    def _record(self, number: int) -> Record:
+        row = self._db.execute(
+            "SELECT id, text, title, date, outlet, url FROM docs WHERE n = ?", (number,)
+        ).fetchone()
+        return Record(*row, origin=str(self.path))
+
+    def _lexical_candidates(self, values: np.ndarray) -> dict[int, int]:
+        """Indexed documents with a window sharing ``min_shared`` shingles with one of the article's."""
+        positions: dict[int, list[int]] = defaultdict(list)
+        for i, h in enumerate(values.view(np.int64).tolist()):
+            positions[h].append(i)
+        hits: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        keys = list(positions)
+        for first in range(0, len(keys), _QUERY_CHUNK):
+            chunk = keys[first : first + _QUERY_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for h, doc, window in self._db.execute(
+                f"SELECT hash, doc, window FROM postings WHERE hash IN ({marks})", chunk
+            ):
+                hits[h].append((doc, window))
+        counts: dict[tuple[int, int, int], int] = defaultdict(int)
+        for h, found in hits.items():
+            if len({doc for doc, _ in found}) > self.max_df:
+                continue  # boilerplate: in too many indexed documents
+            article_windows = {p // _WINDOW for p in positions[h]} | {
+                (p + _WINDOW // 2) // _WINDOW + 10**6 for p in positions[h]
+            }
+            for doc, window in set(found):
+                for own in article_windows:
+                    counts[(doc, window, own)] += 1
+        best: dict[int, int] = {}
+        for (doc, _, _), count in counts.items():
+            if count >= self.min_shared and count > best.get(doc, 0):
+                best[doc] = count
+        return best
+
+    def _semantic_candidates(self, text: str) -> dict[int, float]:
+        spans = passages(text)
+        if not spans:
+            return {}
+        owners, index = self._vector_index()
+        if index is None:
+            return {}
+        queries = self._encoder()([text[p.start : p.end] for p in spans])
+        sims, found = index.search(queries.astype(np.float32), min(8, index.ntotal))
+        best: dict[int, float] = {}
+        for sim, position in zip(sims.ravel().tolist(), found.ravel().tolist(), strict=True):
+            if position >= 0 and sim >= self.semantic_threshold:
+                doc = int(owners[position])
+                best[doc] = max(best.get(doc, 0.0), sim)
+        return best
+
+    def _vector_index(self) -> tuple[np.ndarray, Any]:
+        """All passage vectors in a faiss index, rebuilt when documents were added since."""
+        import faiss
+
+        count = int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+        if self._vectors is not None and self._vectors[0] == count:
+            return self._vectors[2], self._vectors[1]
+        if count == 0:
+            return np.zeros(0, dtype=np.int64), None
+        rows = self._db.execute("SELECT doc, vector FROM vectors ORDER BY rowid").fetchall()
+        owners = np.array([r[0] for r in rows], dtype=np.int64)
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        index = faiss.IndexFlatIP(matrix.shape[1])
+        index.add(np.ascontiguousarray(matrix))
+        self._vectors = (count, index, owners)
+        return owners, index
+
+
+def open_index(path: str | Path) -> Index:
+    """Open an existing index, refusing a path that holds none."""
+    try:
+        return Index(path, create=False)
+    except sqlite3.Error as exc:
+        raise WiretraceError(f"{path}: {exc}") from exc
