@@ -164,8 +164,12 @@ class Weights:
         return self._idf.get(stem, self._unseen)
 
     def total(self, stems: frozenset[str] | set[str]) -> float:
-        """Summed weight of a set of stems."""
-        return sum(self(s) for s in stems)
+        """Summed weight of a set of stems.
+
+        ``fsum`` makes the total independent of set order, which varies between processes
+        with Python's string hashing; engines on different machines must agree exactly.
+        """
+        return math.fsum(self(s) for s in stems)
 
 
 @dataclass(slots=True)

@@ -357,6 +357,10 @@ def index_add(
     semantic: Annotated[
         bool, typer.Option("--semantic/--no-semantic", help="Store passage vectors for semantic matching.")
     ] = True,
+    layout: Annotated[
+        bool,
+        typer.Option("--layout/--prose", help="Read line breaks as page layout (default) or as wrapping."),
+    ] = True,
     model: ModelOption = DEFAULT_MODEL,
 ) -> None:
     """Add source documents (wire stories, press releases) to an index.
@@ -368,7 +372,7 @@ def index_add(
     """
     from wiretrace.index import Index
 
-    with _stage_progress() as progress, Index(index, model=model, semantic=semantic) as store:
+    with _stage_progress() as progress, Index(index, model=model, semantic=semantic, layout=layout) as store:
         report = store.add(
             inputs,
             columns=_parse_columns(column or []),

@@ -102,6 +102,7 @@ class Index:
         max_df: int = 50,
         min_shared: int = 4,
         semantic_threshold: float = 0.86,
+        layout: bool = True,
         create: bool = True,
     ) -> None:
         self.path = Path(path)
@@ -116,11 +117,12 @@ class Index:
             raise InputError(f"{self.path} is not a wiretrace index ({exc})") from exc
         self.model = self._setting("model", model)
         self.semantic = self._setting("semantic", str(semantic)) == "True"
+        self.layout = self._setting("layout", str(layout)) == "True"
         self.max_df = max_df
         self.min_shared = min_shared
         self.semantic_threshold = semantic_threshold
         self._vectors: tuple[int, Any, np.ndarray] | None = None
-        self._cache = DocumentCache(layout=False, size=512)
+        self._cache = DocumentCache(layout=self.layout, size=512)
 
     def __enter__(self) -> Index:
         return self

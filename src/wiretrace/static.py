@@ -15,7 +15,6 @@ export; ``wiretrace model prepare`` does it ahead of time.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from functools import lru_cache
@@ -51,7 +50,7 @@ def get_static_model(model: str = DEFAULT_MODEL) -> StaticModel:
     if not (target / "model.safetensors").is_file():
         distill(resolve_model(model), target)
     try:
-        return StaticModel.from_pretrained(str(target), normalize=True, max_length=None)
+        return StaticModel.from_pretrained(str(target), normalize=True)
     except Exception as exc:  # a damaged cache shows up as many kinds of errors
         raise ModelError(f"cannot load the static model in {target}: {exc}; delete it to rebuild") from exc
 
@@ -69,7 +68,9 @@ def distill(model_dir: Path, target: Path) -> Path:
     table[token_ids] = reduced
     tokenizer.no_padding()
     tokenizer.no_truncation()
-    static = StaticModel(vectors=table, tokenizer=tokenizer, normalize=True, base_model_name=model_dir.name)
+    static = StaticModel(
+        vectors=table, tokenizer=tokenizer, normalize=True, base_model_name=model_dir.name, max_length=None
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".distill-"))
     try:

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_CHUNK_BITS = 14  # windows per document and grid, before the window index is clamped
-_MAX_CHUNK = (1 << _CHUNK_BITS) - 1
+CHUNK_BITS = 14  # windows per document and grid, before the window index is clamped
+MAX_CHUNK = (1 << CHUNK_BITS) - 1
 _EXACT_SEARCH_LIMIT = 60_000  # passages; above this faiss searches an IVF index
 _SEARCH_BATCH = 4096
 
@@ -75,10 +75,10 @@ def lexical_candidates(
     best: dict[int, int] = {}
     boiler = boilerplate_shingles(shingle_sets, options.max_df)
     for offset in (0, options.window // 2):
-        hashes, keys = _postings(shingle_sets, options.window, offset, boiler)
-        a, b, count = _window_pair_counts(hashes, keys, options.max_df)
+        hashes, keys = window_postings(shingle_sets, options.window, offset, boiler)
+        a, b, count = window_pair_counts(hashes, keys, options.max_df)
         keep = count >= options.min_shared
-        doc_pairs = (a[keep] >> _CHUNK_BITS) << 32 | (b[keep] >> _CHUNK_BITS)
+        doc_pairs = (a[keep] >> CHUNK_BITS) << 32 | (b[keep] >> CHUNK_BITS)
         for key, value in zip(doc_pairs.tolist(), count[keep].tolist(), strict=True):
             if value > best.get(key, 0):
                 best[key] = value
@@ -90,7 +90,7 @@ def lexical_candidates(
     )
 
 
-def _postings(
+def window_postings(
     shingle_sets: Sequence[np.ndarray], window: int, offset: int, boiler: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Distinct ``(shingle, document window)`` postings, sorted by shingle."""
@@ -99,8 +99,8 @@ def _postings(
         if len(values) == 0:
             continue
         keep = ~np.isin(values, boiler) if len(boiler) else np.ones(len(values), dtype=bool)
-        chunk = np.minimum((np.arange(len(values)) + offset) // window, _MAX_CHUNK)
-        key = (np.int64(doc) << _CHUNK_BITS) | chunk[keep]
+        chunk = np.minimum((np.arange(len(values)) + offset) // window, MAX_CHUNK)
+        key = (np.int64(doc) << CHUNK_BITS) | chunk[keep]
         rows = np.unique(np.stack([values[keep].view(np.int64), key], axis=1), axis=0)
         hashes.append(rows[:, 0])
         keys.append(rows[:, 1])
@@ -111,7 +111,7 @@ def _postings(
     return all_hashes[order], all_keys[order]
 
 
-def _window_pair_counts(
+def window_pair_counts(
     hashes: np.ndarray, keys: np.ndarray, max_df: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each pair of windows in different documents, how many shingles they share."""
@@ -129,7 +129,7 @@ def _window_pair_counts(
         block = keys[group_starts[:, None] + np.arange(size)]
         left, right = np.triu_indices(size, 1)
         x, y = block[:, left].ravel(), block[:, right].ravel()
-        cross = (x >> _CHUNK_BITS) != (y >> _CHUNK_BITS)
+        cross = (x >> CHUNK_BITS) != (y >> CHUNK_BITS)
         firsts.append(np.minimum(x, y)[cross])
         seconds.append(np.maximum(x, y)[cross])
     if not firsts:
