@@ -130,12 +130,25 @@ def relate(
     if shared < options.min_window_shared and similarity < semantic_threshold:
         return result
     comparison = compare_segmented(doc_a, doc_b, prof_a, prof_b, options.align, facts=False)
-    return _with_comparison(result, comparison)
+    return _with_comparison(result, comparison, boiler)
 
 
-def _with_comparison(result: PairResult, comparison: Comparison) -> PairResult:
+def is_boilerplate(text: str, boilerplate: np.ndarray) -> bool:
+    """Whether most of a unit's shingles are corpus boilerplate (stock formulas, sign-offs)."""
+    values = shingles(text)
+    return len(values) > 0 and len(boilerplate) > 0 and float(np.isin(values, boilerplate).mean()) >= 0.5
+
+
+def _with_comparison(result: PairResult, comparison: Comparison, boilerplate: np.ndarray) -> PairResult:
     verdict = comparison.verdict
-    result.related = verdict.derived != "none"
+    story_links = [
+        link
+        for link in comparison.links
+        if link.label != "template"
+        and not all(is_boilerplate(comparison.a.units[i].text, boilerplate) for i in link.a)
+    ]
+    # Shared boilerplate is not reuse: one stock sentence must not tie two stories together.
+    result.related = verdict.derived != "none" and (len(story_links) >= 2 or verdict.derived == "wholly")
     if not result.related:
         return result
     result.verdict = asdict(verdict)
@@ -153,7 +166,6 @@ def _with_comparison(result: PairResult, comparison: Comparison) -> PairResult:
             "score": link.score,
             "spans": [dict(s) for s in link.spans],
         }
-        for link in comparison.links
-        if link.label not in ("template",)
+        for link in story_links
     ]
     return result

@@ -1,0 +1,271 @@
+"""Corpus scan: readers, candidates, judging, families, outputs, resume and bad input."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import SHARED, WIRETRACE
+from tests.corpus_fixture import BOILERPLATE, REWRITES, STORIES, write_corpus
+from wiretrace.errors import WiretraceError
+from wiretrace.scan import CandidateOptions, Problem, Record, ScanOptions, read_corpus, read_outputs, scan
+from wiretrace.scan.candidates import lexical_candidates
+from wiretrace.scan.families import build_families
+from wiretrace.scan.features import shingles
+from wiretrace.scan.pairs import PairResult
+
+OPTIONS = ScanOptions(workers=1, candidates=CandidateOptions(max_df=5))
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], object]:
+    folder = tmp_path_factory.mktemp("scan")
+    truth = write_corpus(folder / "corpus.jsonl")
+    result = scan([folder / "corpus.jsonl"], folder / "out", OPTIONS)
+    return folder, truth, result
+
+
+def _related(result: object) -> set[frozenset[str]]:
+    return {frozenset((p.a, p.b)) for p in result.pairs}  # type: ignore[attr-defined]
+
+
+# -- readers -------------------------------------------------------------------------------
+
+
+def test_reader_reports_bad_lines_with_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_bytes(
+        b'{"id": "a", "text": "Rain fell in Paris."}\n'
+        b'{"id": "b", "text": \n'
+        b'{"id": "c"}\n'
+        b'{"id": "a", "text": "Again."}\n'
+        b'["not", "an", "object"]\n'
+        b'{"id": "d", "text": "caf\xe9"}\n'
+        b'{"id": "e", "text": "Snow fell in Oslo."}\n'
+    )
+    items = list(read_corpus([path]))
+    assert [i.id for i in items if isinstance(i, Record)] == ["a", "e"]
+    problems = [str(i) for i in items if isinstance(i, Problem)]
+    assert problems[0].startswith(f"{path}:2: malformed JSON")
+    assert problems[1] == f"{path}:3: no 'text' field, or it is empty; skipped"
+    assert problems[2].startswith(f"{path}:4: duplicate id 'a' (first at {path}:1)")
+    assert problems[3].startswith(f"{path}:5: a line must hold a JSON object")
+    assert problems[4] == f"{path}:6: not UTF-8; skipped"
+
+
+def test_reader_folders_skip_empty_and_binary_files(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_text("Rain fell in Paris on Monday.")
+    (tmp_path / "sub" / "b.txt.gz").write_bytes(gzip.compress(b"Snow fell in Oslo on Tuesday."))
+    (tmp_path / "empty.txt").write_text("  \n")
+    (tmp_path / "blob.txt").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "notes.md").write_text("ignored: not a corpus file type")
+    items = list(read_corpus([tmp_path]))
+    assert sorted(i.id for i in items if isinstance(i, Record)) == ["a.txt", "sub/b.txt.gz"]
+    reasons = sorted(str(i) for i in items if isinstance(i, Problem))
+    assert len(reasons) == 2
+    assert "binary" in reasons[0] and reasons[0].startswith(str(tmp_path / "blob.txt"))
+    assert "empty" in reasons[1]
+
+
+def test_reader_csv_with_column_mapping_and_bz2(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv.bz2"
+    path.write_bytes(bz2.compress(b'article_id,body,pub\nx1,"Rain fell, hard.",2024-01-02\nx2,,2024-01-03\n'))
+    items = list(read_corpus([path], columns={"id": "article_id", "text": "body", "date": "pub"}))
+    assert items[0] == Record("x1", "Rain fell, hard.", date="2024-01-02", origin=f"{path}:2")
+    assert isinstance(items[1], Problem) and "'body'" in items[1].reason
+
+
+def test_reader_refuses_unknown_inputs(tmp_path: Path) -> None:
+    (tmp_path / "x.pdf").write_bytes(b"%PDF")
+    with pytest.raises(WiretraceError, match="not a folder"):
+        list(read_corpus([tmp_path / "x.pdf"]))
+    with pytest.raises(WiretraceError, match="no such file"):
+        list(read_corpus([tmp_path / "missing.jsonl"]))
+
+
+# -- candidates ----------------------------------------------------------------------------
+
+
+def test_shingles_survive_function_word_edits_and_candidates_need_a_dense_window() -> None:
+    wire = STORIES["wire-floods"][1]
+    brief = REWRITES["paper-floods"][2]
+    unrelated = STORIES["wire-airline"][1]
+    sets = [shingles(wire), shingles(brief), shingles(unrelated)]
+    a, b, shared = lexical_candidates(sets, CandidateOptions(max_df=50))
+    pairs = {(x, y): s for x, y, s in zip(a.tolist(), b.tolist(), shared.tolist(), strict=True)}
+    assert pairs.get((0, 1), 0) >= 10
+    assert (0, 2) not in pairs and (1, 2) not in pairs
+
+
+# -- scan results --------------------------------------------------------------------------
+
+
+def test_scan_finds_every_rewrite_and_nothing_between_unrelated_stories(scanned) -> None:
+    _, truth, result = scanned
+    related = _related(result)
+    for rewrite, source in truth.items():
+        assert frozenset((rewrite, source)) in related
+    stories = {**{k: k for k in STORIES}, **truth}
+    for pair in related:
+        x, y = sorted(pair)
+        assert stories.get(x) == stories.get(y), f"{x} and {y} tell different stories"
+
+
+def test_boilerplate_shared_by_unrelated_documents_creates_no_relation(scanned) -> None:
+    _, _, result = scanned
+    assert not [p for p in result.pairs if p.a.startswith("other-") or p.b.startswith("other-")]
+    assert all(not m.startswith("other-") for f in result.families for m in f.members)
+
+
+def test_families_name_the_original_by_date_with_edges_pointing_away_from_it(scanned) -> None:
+    _, _, result = scanned
+    floods = next(f for f in result.families if "wire-floods" in f.members)
+    assert floods.members == ["paper-floods", "site-floods", "wire-floods"]
+    assert floods.originals == ["wire-floods"]
+    assert {(e["source"], e["target"]) for e in floods.edges} == {
+        ("wire-floods", "paper-floods"),
+        ("wire-floods", "site-floods"),
+        ("paper-floods", "site-floods"),
+    }
+
+
+def test_pair_records_carry_offsets_into_both_texts(scanned) -> None:
+    folder, _, result = scanned
+    texts = {json.loads(line)["id"]: json.loads(line)["text"] for line in (folder / "corpus.jsonl").open()}
+    pair = next(p for p in result.pairs if {p.a, p.b} == {"wire-election", "paper-election"})
+    assert pair.source == "wire-election" and pair.verdict["derived"] == "wholly"
+    verbatim = [s for link in pair.links for s in link["spans"]]
+    assert verbatim
+    for span in verbatim:
+        a_text = texts[pair.a][span["a"][0] : span["a"][1]]
+        b_text = texts[pair.b][span["b"][0] : span["b"][1]]
+        assert a_text.lower() == b_text.lower() and len(a_text.split()) >= 3
+
+
+def test_outputs_are_written_and_read_back(scanned) -> None:
+    folder, _, result = scanned
+    out = folder / "out"
+    back = read_outputs(out)
+    assert [p.to_dict() for p in back.pairs] == [p.to_dict() for p in result.pairs]
+    families = [json.loads(line) for line in (out / "families.jsonl").open()]
+    assert all({"family", "members", "originals", "edges"} <= f.keys() for f in families)
+    assert pq.read_table(out / "pairs.parquet").num_rows == len(result.pairs)
+    assert pq.read_table(out / "families.parquet").column("members").to_pylist() == [
+        f["members"] for f in families
+    ]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["documents"] == 19 and summary["related_pairs"] == len(result.pairs)
+    assert not list(out.glob("*.part")) and not list(out.glob(".*.part"))
+    frame = result.pairs_frame()
+    assert list(frame["a"]) == [p.a for p in result.pairs]
+
+
+def test_rescanning_with_other_settings_is_refused_without_fresh(scanned) -> None:
+    folder, _, _ = scanned
+    other = ScanOptions(workers=1, candidates=CandidateOptions(max_df=7))
+    with pytest.raises(WiretraceError, match="--fresh"):
+        scan([folder / "corpus.jsonl"], folder / "out", other)
+
+
+def test_families_never_form_cycles_and_the_least_certain_edge_gives_way() -> None:
+    def pair(a: str, b: str, source: str, containment: float) -> PairResult:
+        target = b if source == a else a
+        return PairResult(a, b, True, source=source, target=target, verdict={"containment": containment})
+
+    families = build_families([pair("x", "y", "x", 0.9), pair("y", "z", "y", 0.8), pair("x", "z", "z", 0.3)])
+    edges = {(e["source"], e["target"]): e["direction"] for e in families[0].edges}
+    assert edges == {("x", "y"): "known", ("y", "z"): "known", ("x", "z"): "unknown"}
+    assert families[0].originals == ["x"]
+
+
+# -- command line, resume, bad input ------------------------------------------------------
+
+
+def _run(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(WIRETRACE), *args], capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+
+
+def test_cli_scan_reports_skipped_documents_and_keeps_going(tmp_path: Path) -> None:
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    write_corpus(corpus / "news.jsonl", distractor_count=2)
+    with (corpus / "news.jsonl").open("a") as handle:
+        handle.write('{"id": "broken", "text": \n{"id": "wire-floods", "text": "duplicate"}\n')
+    (corpus / "empty.txt").write_text("")
+    (corpus / "blob.txt").write_bytes(b"\x00\x01\x02" * 100)
+    done = _run(
+        "scan",
+        str(corpus),
+        str(corpus / "news.jsonl"),
+        "--out",
+        str(tmp_path / "out"),
+        "-w",
+        "1",
+        "--max-df",
+        "5",
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert len(summary["skipped"]) == 4
+    assert any("news.jsonl:10: malformed JSON" in s for s in summary["skipped"])
+    assert any("duplicate id 'wire-floods'" in s for s in summary["skipped"])
+    assert summary["related_pairs"] >= 4
+    assert "skipped:" in done.stderr
+
+
+def test_cli_scan_errors_are_one_line(tmp_path: Path) -> None:
+    done = _run("scan", str(tmp_path / "nothing.jsonl"), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert "no such file" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(not (SHARED / "data" / "reuters21578").is_dir(), reason="../shared/data is not present")
+def test_killed_scan_resumes_without_losing_or_repeating_pairs(tmp_path: Path) -> None:
+    from bench.scan_corpus import reuters_documents
+
+    corpus = tmp_path / "reuters.jsonl"
+    with corpus.open("w") as handle:
+        for k, record in enumerate(reuters_documents(SHARED / "data" / "reuters21578")):
+            if k >= 1500:
+                break
+            handle.write(json.dumps(record) + "\n")
+    args = ["scan", str(corpus), "-w", "1", "--no-semantic"]
+    clean = _run(*args, "--out", str(tmp_path / "clean"))
+    assert clean.returncode == 0, clean.stderr
+    out = tmp_path / "killed"
+    process = subprocess.Popen([str(WIRETRACE), *args, "--out", str(out)], stderr=subprocess.DEVNULL)
+    log = out / ".wiretrace-scan" / "checked.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (not log.exists() or log.stat().st_size < 20_000):
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (out / "pairs.jsonl").exists(), "the run finished before it could be killed"
+    resumed = _run(*args, "--out", str(out))
+    assert resumed.returncode == 0, resumed.stderr
+    assert (out / "pairs.jsonl").read_text() == (tmp_path / "clean" / "pairs.jsonl").read_text()
+    assert (out / "families.jsonl").read_text() == (tmp_path / "clean" / "families.jsonl").read_text()
+    checked = [json.loads(line) for line in log.open()]
+    keys = [(r["n_a"], r["n_b"]) for r in checked]
+    assert len(keys) == len(set(keys)) == json.loads((out / "summary.json").read_text())["candidates"]
+
+
+def test_window_count_ignores_boilerplate() -> None:
+    from wiretrace.scan.pairs import window_shared
+
+    a = shingles("Officials met in Geneva. " + BOILERPLATE)
+    b = shingles("Farmers protested in Lyon. " + BOILERPLATE)
+    assert window_shared(a, b, np.zeros(0, dtype=np.uint64), 60) >= 10
+    assert window_shared(a, b, np.unique(shingles(BOILERPLATE)), 60) == 0
