@@ -1,0 +1,171 @@
+"""Monitoring index: adding, idempotence, matching, search, concurrent readers, kills."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import WIRETRACE
+from tests.corpus_fixture import REWRITES, STORIES, distractors
+from wiretrace.errors import InputError
+from wiretrace.index import Index
+from wiretrace.scan.records import Record
+
+
+def _stories() -> list[Record]:
+    return [Record(doc_id, text, date=date) for doc_id, (date, text) in STORIES.items()]
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Index:
+    store = Index(tmp_path / "wire.db")
+    store.add_records(_stories())
+    return store
+
+
+def test_adding_again_changes_nothing_and_new_text_replaces(index: Index) -> None:
+    again = index.add_records(_stories())
+    assert (again.added, again.unchanged, again.replaced) == (0, 3, 0)
+    changed = index.add_records([Record("wire-airline", STORIES["wire-airline"][1] + " Updated at noon.")])
+    assert changed.replaced == 1 and len(index) == 3
+    assert index.get("wire-airline").text.endswith("Updated at noon.")
+
+
+def test_match_names_the_source_of_each_rewrite_with_compare_reports(index: Index) -> None:
+    for rewrite_id, (date, source_id, text) in REWRITES.items():
+        if rewrite_id == "paper-floods" or rewrite_id == "site-floods":
+            expected = {"wire-floods"}
+        else:
+            expected = {source_id}
+        found = index.match(Record(rewrite_id, text, date=date))
+        assert {m.source for m in found} == expected, rewrite_id
+        report = found[0].to_dict()["report"]
+        assert report["verdict"]["derived"] in ("wholly", "partially")
+        assert report["links"] and report["facts"]["kept"]
+
+
+def test_match_finds_nothing_for_an_unrelated_article(index: Index) -> None:
+    _, text = distractors(1)[0]
+    assert index.match(Record("other", text)) == []
+
+
+def test_search_uses_full_text_and_treats_query_syntax_as_words(index: Index) -> None:
+    hits = index.search("helicopters Kandor")
+    assert [h["id"] for h in hits] == ["wire-floods"]
+    assert index.search('NEAR( "unbalanced') == []
+
+
+def test_opening_a_non_index_is_a_clear_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("these are notes, not a database" * 100)
+    with pytest.raises(InputError, match="not a wiretrace index"):
+        Index(bogus)
+    with pytest.raises(InputError, match="no such index"):
+        Index(tmp_path / "missing.db", create=False)
+
+
+def test_seed_rewrite_matches_the_wire_dispatch(tmp_path: Path, shared_seeds: tuple[Path, Path]) -> None:
+    source, rewrite = shared_seeds
+    with Index(tmp_path / "seed.db") as store:
+        store.add([source])
+        found = store.match(Record(rewrite.name, rewrite.read_text(encoding="utf-8")))
+    assert [m.source for m in found] == [source.name]
+    assert found[0].comparison.verdict.derived == "wholly"
+
+
+def _big_corpus(path: Path, count: int) -> None:
+    with path.open("w") as handle:
+        for doc_id, text in distractors(count, seed=11):
+            handle.write(json.dumps({"id": doc_id, "text": text}) + "\n")
+
+
+def _start_add(index_path: Path, corpus: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [str(WIRETRACE), "index", "add", str(index_path), str(corpus), "--no-semantic"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _count(index_path: Path) -> int:
+    with sqlite3.connect(index_path, timeout=30) as db:
+        try:
+            return int(db.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0
+
+
+def test_readers_work_while_a_writer_adds(tmp_path: Path) -> None:
+    corpus, path = tmp_path / "many.jsonl", tmp_path / "live.db"
+    _big_corpus(corpus, 3000)
+    with Index(path, semantic=False) as store:
+        store.add_records(_stories())
+    writer = _start_add(path, corpus)
+    seen = []
+    with Index(path, semantic=False) as reader:
+        while writer.poll() is None:
+            seen.append(len(reader))
+            assert reader.search("Kandor")[0]["id"] == "wire-floods"
+            time.sleep(0.05)
+    assert writer.returncode == 0
+    assert len(set(seen)) > 2, "the reader never saw the index grow"
+    assert seen == sorted(seen)
+
+
+def test_a_kill_during_add_leaves_a_consistent_index_and_adding_again_completes(tmp_path: Path) -> None:
+    corpus, path = tmp_path / "many.jsonl", tmp_path / "killed.db"
+    _big_corpus(corpus, 3000)
+    writer = _start_add(path, corpus)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _count(path) < 300:
+        time.sleep(0.02)
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    partial = _count(path)
+    assert 0 < partial < 3000
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        orphans = db.execute(
+            "SELECT COUNT(*) FROM docs WHERE n NOT IN (SELECT doc FROM postings)"
+        ).fetchone()[0]
+        assert orphans == 0
+    done = subprocess.run(
+        [str(WIRETRACE), "index", "add", str(path), str(corpus), "--no-semantic"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"{3000 - partial} added, 0 replaced, {partial} already there" in done.stderr
+    assert _count(path) == 3000
+
+
+def test_cli_match_prints_json_and_refuses_a_missing_index(tmp_path: Path) -> None:
+    wires = tmp_path / "wires"
+    wires.mkdir()
+    for doc_id, (_, text) in STORIES.items():
+        (wires / f"{doc_id}.txt").write_text(text)
+    article = tmp_path / "paper.txt"
+    article.write_text(REWRITES["paper-election"][2])
+    added = subprocess.run(
+        [str(WIRETRACE), "index", "add", str(tmp_path / "w.db"), str(wires)], capture_output=True, text=True
+    )
+    assert added.returncode == 0, added.stderr
+    done = subprocess.run(
+        [str(WIRETRACE), "match", str(tmp_path / "w.db"), str(article), "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert payload[0]["matches"][0]["source"] == "wire-election.txt"
+    missing = subprocess.run(
+        [str(WIRETRACE), "match", str(tmp_path / "nope.db"), str(article)], capture_output=True, text=True
+    )
+    assert missing.returncode == 2 and "no such index" in missing.stderr and "Traceback" not in missing.stderr
