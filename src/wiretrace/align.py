@@ -261,7 +261,9 @@ def _lexical_evidence(
         if d_weight <= 0:
             continue
         hits = Counter(j for s in d.stems for j in by_stem.get(s, ()))
-        for j, n_shared in hits.items():
+        # In source order: stems are a set, whose order changes with Python's hash seed,
+        # and ties between source units must break the same way in every process.
+        for j, n_shared in sorted(hits.items()):
             s_prof = source[j]
             if n_shared < min_shared or not _compatible(d.unit.role, s_prof.unit.role):
                 continue

@@ -21,7 +21,7 @@ from wiretrace.segment import segment
 
 #: Lexical alignment, a little more tolerant than compare's default: scans meet rewording
 #: more often than the seed pair does, and the model is too slow for a corpus.
-SCAN_ALIGN = AlignOptions(semantic=False, lexical_threshold=0.3, min_shared_words=2)
+SCAN_ALIGN = AlignOptions(semantic=False, lexical_threshold=0.25, min_shared_words=2)
 _CACHED_DOCUMENTS = 2048
 
 
