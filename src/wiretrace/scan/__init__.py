@@ -28,7 +28,7 @@ def scan(
     options: ScanOptions | None = None,
     *,
     engine: str = "local",
-    master: str = "local[2]",
+    master: str | None = "local[2]",
     fresh: bool = False,
     progress: Progress | None = None,
 ) -> ScanResult:

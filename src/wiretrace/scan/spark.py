@@ -91,11 +91,14 @@ def run_spark(
     out_dir: Path,
     options: ScanOptions,
     *,
-    master: str = "local[2]",
+    master: str | None = "local[2]",
     fresh: bool = False,
     progress: Progress | None = None,
 ) -> ScanResult:
-    """Scan a corpus with Spark; see :func:`wiretrace.scan.scan`."""
+    """Scan a corpus with Spark; see :func:`wiretrace.scan.scan`.
+
+    ``master=None`` uses the master that ``spark-submit`` was given (see docs/scan.md).
+    """
     report = progress or (lambda *_: None)
     work = out_dir / SPARK_DIR
     if fresh or not (work / "docs.parquet").exists():
@@ -115,16 +118,17 @@ def run_spark(
         spark.stop()
 
 
-def _session(master: str) -> Any:
+def _session(master: str | None) -> Any:
+    """A Spark session; with no master, the one spark-submit was given."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
         raise WiretraceError("the Spark engine needs pyspark: pip install 'wiretrace[spark]'") from None
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = SparkSession.builder.master(master) if master else SparkSession.builder
     return (
-        SparkSession.builder.master(master)
-        .appName("wiretrace-scan")
+        builder.appName("wiretrace-scan")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "8")
