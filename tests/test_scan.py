@@ -269,3 +269,14 @@ def test_window_count_ignores_boilerplate() -> None:
     b = shingles("Farmers protested in Lyon. " + BOILERPLATE)
     assert window_shared(a, b, np.zeros(0, dtype=np.uint64), 60) >= 10
     assert window_shared(a, b, np.unique(shingles(BOILERPLATE)), 60) == 0
+
+
+def test_top_level_api_scans_and_returns_typed_frames(tmp_path: Path) -> None:
+    import wiretrace
+
+    write_corpus(tmp_path / "c.jsonl", distractor_count=2)
+    result = wiretrace.scan(tmp_path / "c.jsonl", tmp_path / "out", OPTIONS)
+    assert isinstance(result, wiretrace.ScanResult)
+    frame = result.families_frame()
+    assert list(frame.columns) == ["family", "members", "originals", "edges"]
+    assert sorted(frame["members"].map(len)) == [2, 2, 3]

@@ -1,8 +1,10 @@
 """Corpus scale: every reuse relation in a corpus, and reuse families.
 
->>> from wiretrace.scan import scan  # doctest: +SKIP
->>> result = scan(["articles.jsonl"], "out/")  # doctest: +SKIP
->>> result.pairs_frame().head()  # doctest: +SKIP
+Example (see docs/scan.md)::
+
+    from wiretrace.scan import scan
+    result = scan(["articles.jsonl"], "out/")
+    result.pairs_frame().head()
 """
 
 from __future__ import annotations

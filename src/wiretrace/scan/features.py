@@ -67,8 +67,9 @@ def shingles(text: str, n: int = 2) -> np.ndarray:
 def passages(text: str, words: int = PASSAGE_WORDS) -> list[Passage]:
     """Consecutive stretches of about ``words`` words; a short last stretch joins the one before.
 
-    >>> [p.end - p.start for p in passages("a b c d e", words=2)]
-    [3, 5]
+    >>> text = "one two three four five six seven eight nine"
+    >>> [len(text[p.start : p.end].split()) for p in passages(text, words=4)]
+    [4, 5]
     """
     spans = [m.span() for m in re.finditer(r"\S+", text)]
     if not spans:

@@ -55,10 +55,7 @@ class ScanSummary:
 
 @dataclass(slots=True)
 class ScanResult:
-    """Everything a scan found.
-
-    >>> result = ScanResult(pairs=[], families=[], summary=None)  # doctest: +SKIP
-    """
+    """Everything a scan found: the related pairs, the families, and the run summary."""
 
     pairs: list[PairResult]
     families: list[Family]
