@@ -45,3 +45,18 @@ def test_names_in_different_slots_are_not_substitutions() -> None:
     fa, fb = extract_facts(a, [(0, len(a))]), extract_facts(b, [(0, len(b))])
     assert substitutions(fa, fb, a, b) == []
     assert {f.kind for f in fa} == {FactKind.NAME}
+
+
+def test_has_counterpart_agrees_with_pairwise_same_fact() -> None:
+    from tests.corpus_fixture import REWRITES, STORIES
+    from wiretrace.facts import extract_facts, has_counterpart, same_fact
+
+    texts = [text for _, text in STORIES.values()] + [text for _, _, text in REWRITES.values()]
+    facts = [extract_facts(text, [(0, len(text))]) for text in texts]
+    checked = 0
+    for mine in facts:
+        for theirs in facts:
+            expected = [any(same_fact(f, g) for g in theirs) for f in mine]
+            assert has_counterpart(mine, theirs) == expected
+            checked += sum(expected)
+    assert checked > 100

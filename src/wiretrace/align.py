@@ -20,6 +20,7 @@ How a derived unit finds its sources:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections import Counter
@@ -449,11 +450,14 @@ def _build_links(
 
 
 def _unit_facts(doc: Document) -> dict[int, list[Fact]]:
-    facts: dict[int, list[Fact]] = {}
-    for unit in doc.units:
-        if unit.role in ALIGNABLE_ROLES:
-            facts[unit.index] = extract_facts(doc.text, [(unit.start, unit.end)])
-    return facts
+    units = tuple((u.index, u.start, u.end) for u in doc.units if u.role in ALIGNABLE_ROLES)
+    return dict(zip((i for i, _, _ in units), _facts_per_span(doc.text, units), strict=True))
+
+
+@functools.lru_cache(maxsize=512)
+def _facts_per_span(text: str, units: tuple[tuple[int, int, int], ...]) -> tuple[list[Fact], ...]:
+    # Cached: corpus engines and the index align one document against many others.
+    return tuple(extract_facts(text, [(start, end)]) for _, start, end in units)
 
 
 def _label(

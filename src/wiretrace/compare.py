@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from wiretrace.align import Alignment, AlignOptions, Link, Profile, profile
 from wiretrace.document import Document
 from wiretrace.embed import Encoder
-from wiretrace.facts import Fact, distinct, extract_facts, same_fact
+from wiretrace.facts import Fact, distinct, extract_facts, has_counterpart
 from wiretrace.ingest import document_from_text, read_document
 from wiretrace.judge import Direction, Verdict, decide_direction, judge, story_units
 from wiretrace.segment import segment
@@ -232,7 +233,13 @@ def _pair_link(link: Link, derived_is_b: bool, a: Document, b: Document) -> Pair
 
 
 def _story_facts(doc: Document) -> list[Fact]:
-    return extract_facts(doc.text, [(u.start, u.end) for u in story_units(doc)])
+    return list(_facts_in_spans(doc.text, tuple((u.start, u.end) for u in story_units(doc))))
+
+
+@lru_cache(maxsize=512)
+def _facts_in_spans(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[Fact, ...]:
+    # Cached: an indexed source is compared with every article that reuses it.
+    return tuple(extract_facts(text, spans))
 
 
 def _compare_facts(a: Document, b: Document, alignment: Alignment, derived_is_b: bool) -> Facts:
@@ -251,12 +258,13 @@ def _compare_facts(a: Document, b: Document, alignment: Alignment, derived_is_b:
                 changed.append(pair)
                 swapped_a.add(pair["a"].lower())
                 swapped_b.add(pair["b"].lower())
-    kept = _unique(f.text for f in fa if any(same_fact(f, g) for g in fb))
+    a_matched, b_matched = has_counterpart(fa, fb), has_counterpart(fb, fa)
+    kept = _unique(f.text for f, hit in zip(fa, a_matched, strict=True) if hit)
     only_a = _unique(
-        f.text for f in fa if not any(same_fact(f, g) for g in fb) and f.text.lower() not in swapped_a
+        f.text for f, hit in zip(fa, a_matched, strict=True) if not hit and f.text.lower() not in swapped_a
     )
     only_b = _unique(
-        g.text for g in fb if not any(same_fact(f, g) for f in fa) and g.text.lower() not in swapped_b
+        g.text for g, hit in zip(fb, b_matched, strict=True) if not hit and g.text.lower() not in swapped_b
     )
     detail = [{"text": t, "status": "kept"} for t in kept]
     detail += [{"text": t, "status": "only_a"} for t in only_a]

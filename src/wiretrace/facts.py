@@ -8,7 +8,7 @@ person, and words such as "Forum", "Ministry" or an acronym mark an organisation
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -256,6 +256,35 @@ def same_fact(a: Fact, b: Fact) -> bool:
     if a.kind == b.kind and a.kind in (FactKind.NUMBER, FactKind.ORDINAL):
         return a.value == b.value
     return False
+
+
+def has_counterpart(facts: Sequence[Fact], others: Sequence[Fact]) -> list[bool]:
+    """For each fact, whether :func:`same_fact` holds for any of ``others``.
+
+    Equivalent to ``[any(same_fact(f, g) for g in others) for f in facts]``, but exact keys
+    and numbers are looked up in sets, so only names are compared pairwise: long documents
+    carry hundreds of facts.
+    """
+    keys = {g.key for g in others}
+    numbers = {(g.kind, g.value) for g in others if g.kind in (FactKind.NUMBER, FactKind.ORDINAL)}
+    names = [g.key.split() for g in others if g.kind in _NAME_KINDS]
+    found = []
+    for f in facts:
+        if f.key in keys:
+            found.append(True)
+        elif f.kind in _NAME_KINDS:
+            words = f.key.split()
+            found.append(
+                any(
+                    _is_subsequence(words, other)
+                    if len(words) <= len(other)
+                    else _is_subsequence(other, words)
+                    for other in names
+                )
+            )
+        else:
+            found.append((f.kind, f.value) in numbers)
+    return found
 
 
 def _is_subsequence(short: list[str], long: list[str]) -> bool:
