@@ -280,3 +280,16 @@ def test_top_level_api_scans_and_returns_typed_frames(tmp_path: Path) -> None:
     frame = result.families_frame()
     assert list(frame.columns) == ["family", "members", "originals", "edges"]
     assert sorted(frame["members"].map(len)) == [2, 2, 3]
+
+
+def test_passage_similarity_alone_needs_strong_evidence_to_reach_the_compare_engine() -> None:
+    from wiretrace.scan.pairs import DocumentCache, PairOptions, relate
+
+    wire = Record("w", STORIES["wire-floods"][1])
+    other = Record("o", STORIES["wire-airline"][1])
+    brief = Record("b", REWRITES["paper-floods"][2])
+    cache = DocumentCache(layout=False)
+    topical = relate(wire, other, PairOptions(), similarity=0.9, semantic_threshold=0.86, cache=cache)
+    assert not topical.related and topical.shared < 2 and topical.verdict == {}
+    copied = relate(wire, brief, PairOptions(), similarity=0.0, semantic_threshold=0.86, cache=cache)
+    assert copied.related and copied.verdict["derived"] == "wholly" and copied.shared >= 5
