@@ -222,6 +222,12 @@ def pan_eval(
         )
 
 
+ColumnOption = Annotated[
+    list[str] | None,
+    typer.Option("--column", "-c", help="Field mapping for CSV/JSONL, as FIELD=COLUMN (repeatable)."),
+]
+
+
 class Engine(StrEnum):
     """Where ``scan`` runs."""
 
@@ -278,10 +284,7 @@ def scan_command(
     master: Annotated[
         str, typer.Option("--master", help="Spark master URL, with --engine spark.")
     ] = "local[2]",
-    column: Annotated[
-        list[str] | None,
-        typer.Option("--column", "-c", help="Field mapping for CSV/JSONL, as FIELD=COLUMN (repeatable)."),
-    ] = None,
+    column: ColumnOption = None,
     semantic: Annotated[
         bool, typer.Option("--semantic/--no-semantic", help="Also find candidates by passage similarity.")
     ] = True,
@@ -350,10 +353,7 @@ def index_add(
     inputs: Annotated[
         list[Path], typer.Argument(help="Folders of .txt/.html files, or .jsonl/.csv files (maybe .gz/.bz2).")
     ],
-    column: Annotated[
-        list[str] | None,
-        typer.Option("--column", "-c", help="Field mapping for CSV/JSONL, as FIELD=COLUMN (repeatable)."),
-    ] = None,
+    column: ColumnOption = None,
     semantic: Annotated[
         bool, typer.Option("--semantic/--no-semantic", help="Store passage vectors for semantic matching.")
     ] = True,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -59,6 +60,19 @@ class Candidates:
         return list(zip(self.a.tolist(), self.b.tolist(), strict=True))
 
 
+def keep_best(best: dict[int, Any], keys: list[int], values: list[Any]) -> None:
+    """Keep, for each pair key (``a << 32 | b``), the highest value seen."""
+    for key, value in zip(keys, values, strict=True):
+        if value > best.get(key, 0):
+            best[key] = value
+
+
+def split_pair_keys(best: dict[int, Any], dtype: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(a, b, value)`` arrays, sorted by pair, from a ``{a << 32 | b: value}`` table."""
+    keys = np.array(sorted(best), dtype=np.int64)
+    return keys >> 32, keys & 0xFFFFFFFF, np.array([best[k] for k in keys.tolist()], dtype=dtype)
+
+
 def boilerplate_shingles(shingle_sets: Iterable[np.ndarray], max_df: int) -> np.ndarray:
     """Shingles in more than ``max_df`` documents, sorted: the corpus's stock phrases."""
     unique = [np.unique(s) for s in shingle_sets]
@@ -79,15 +93,8 @@ def lexical_candidates(
         a, b, count = window_pair_counts(hashes, keys, options.max_df)
         keep = count >= options.min_shared
         doc_pairs = (a[keep] >> CHUNK_BITS) << 32 | (b[keep] >> CHUNK_BITS)
-        for key, value in zip(doc_pairs.tolist(), count[keep].tolist(), strict=True):
-            if value > best.get(key, 0):
-                best[key] = value
-    keys_arr = np.array(sorted(best), dtype=np.int64)
-    return (
-        keys_arr >> 32,
-        keys_arr & 0xFFFFFFFF,
-        np.array([best[k] for k in keys_arr.tolist()], dtype=np.int32),
-    )
+        keep_best(best, doc_pairs.tolist(), count[keep].tolist())
+    return split_pair_keys(best, np.int32)
 
 
 def window_postings(
@@ -161,15 +168,8 @@ def semantic_candidates(
         x = np.broadcast_to(mine, found.shape)[keep]
         y = theirs[keep]
         pair_keys = np.minimum(x, y).astype(np.int64) << 32 | np.maximum(x, y)
-        for key, sim in zip(pair_keys.tolist(), sims[keep].tolist(), strict=True):
-            if sim > best.get(key, 0.0):
-                best[key] = sim
-    keys_arr = np.array(sorted(best), dtype=np.int64)
-    return (
-        keys_arr >> 32,
-        keys_arr & 0xFFFFFFFF,
-        np.array([best[k] for k in keys_arr.tolist()], dtype=np.float32),
-    )
+        keep_best(best, pair_keys.tolist(), sims[keep].tolist())
+    return split_pair_keys(best, np.float32)
 
 
 def _vector_index(vectors: np.ndarray, seed: int):  # type: ignore[no-untyped-def]

@@ -31,12 +31,11 @@ from wiretrace.scan.candidates import (
     merge_candidates,
     semantic_candidates,
 )
-from wiretrace.scan.families import build_families
 from wiretrace.scan.features import passages, shingles
 from wiretrace.scan.options import ScanOptions
 from wiretrace.scan.pairs import DocumentCache, PairResult, relate
 from wiretrace.scan.records import Record, read_corpus
-from wiretrace.scan.results import ScanResult, ScanSummary, write_outputs
+from wiretrace.scan.results import ScanResult, ScanSummary, assemble_result, write_outputs
 from wiretrace.scan.store import ScanStore
 
 #: ``progress(stage, done, total)``; ``total`` is None while it is unknown.
@@ -239,29 +238,21 @@ def _finish(
     seconds: dict[str, float],
 ) -> ScanResult:
     ids, dates = store.ids_and_dates()
-    related = sorted(
-        (
-            PairResult.from_dict({k: v for k, v in r.items() if k not in ("n_a", "n_b")})
-            for r in judged
-            if r["related"]
-        ),
-        key=lambda p: (p.a, p.b),
-    )
-    families = build_families(related, dates)
+    pairs = [PairResult.from_dict({k: v for k, v in r.items() if k not in ("n_a", "n_b")}) for r in judged]
     summary = ScanSummary(
         documents=len(ids),
         skipped=[str(p) for p in store.problems()],
         candidates=len(candidates),
         lexical_candidates=int(found["lexical"][0]),
         semantic_candidates=int(found["semantic"][0]),
-        pairs_judged=len(judged),
-        related_pairs=len(related),
-        families=len(families),
+        pairs_judged=0,
+        related_pairs=0,
+        families=0,
         seconds=seconds,
         settings=options.describe(),
         engine="local",
     )
-    return ScanResult(pairs=related, families=families, summary=summary)
+    return assemble_result(pairs, dates, summary)
 
 
 # -- helpers -------------------------------------------------------------------------------

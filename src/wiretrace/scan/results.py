@@ -93,6 +93,18 @@ _PAIR_COLUMNS = [
 ]
 
 
+def assemble_result(
+    judged: list[PairResult], dates: dict[str, str | None], summary: ScanSummary
+) -> ScanResult:
+    """Sort the related pairs, build the families, and complete the summary's counts."""
+    from wiretrace.scan.families import build_families
+
+    related = sorted((p for p in judged if p.related), key=lambda p: (p.a, p.b))
+    families = build_families(related, dates)
+    summary.pairs_judged, summary.related_pairs, summary.families = len(judged), len(related), len(families)
+    return ScanResult(pairs=related, families=families, summary=summary)
+
+
 def _flat_pair(pair: PairResult) -> dict[str, Any]:
     verdict = pair.verdict
     return {

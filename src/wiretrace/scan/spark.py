@@ -36,18 +36,19 @@ from wiretrace.errors import WiretraceError
 from wiretrace.scan.candidates import (
     CHUNK_BITS,
     Candidates,
+    keep_best,
     merge_candidates,
     semantic_candidates,
+    split_pair_keys,
     window_pair_counts,
     window_postings,
 )
-from wiretrace.scan.families import build_families
 from wiretrace.scan.features import passages, shingles
 from wiretrace.scan.local import Progress, judge_pair
 from wiretrace.scan.options import ScanOptions
 from wiretrace.scan.pairs import DocumentCache, PairResult
 from wiretrace.scan.records import Problem, Record, read_corpus
-from wiretrace.scan.results import ScanResult, ScanSummary, write_outputs
+from wiretrace.scan.results import ScanResult, ScanSummary, assemble_result, write_outputs
 
 _DOC_FIELDS = ("n", "id", "text", "title", "date", "outlet", "url")
 SPARK_DIR = ".wiretrace-spark"
@@ -189,7 +190,7 @@ def _scan(
     boiler_b = spark.sparkContext.broadcast(boiler)
     seconds["features"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
-    best: dict[tuple[int, int], int] = {}
+    best: dict[int, int] = {}
     for offset in (0, cand_opts.window // 2):
         postings = shingle_rows.mapPartitions(
             lambda rows, o=offset: _posting_partition(rows, cand_opts.window, o, boiler_b.value)
@@ -207,15 +208,9 @@ def _scan(
             .where(f"count >= {cand_opts.min_shared}")
             .collect()
         )
-        for row in summed:
-            key = (row["ka"] >> CHUNK_BITS, row["kb"] >> CHUNK_BITS)
-            best[key] = max(best.get(key, 0), int(row["count"]))
-    keys = sorted(best)
-    lexical = (
-        np.array([k[0] for k in keys], dtype=np.int64),
-        np.array([k[1] for k in keys], dtype=np.int64),
-        np.array([best[k] for k in keys], dtype=np.int32),
-    )
+        keys = [(row["ka"] >> CHUNK_BITS) << 32 | (row["kb"] >> CHUNK_BITS) for row in summed]
+        keep_best(best, keys, [int(row["count"]) for row in summed])
+    lexical = split_pair_keys(best, np.int32)
     empty = np.zeros(0, dtype=np.int64)
     semantic = (empty, empty, np.zeros(0, dtype=np.float32))
     if cand_opts.semantic:
@@ -236,22 +231,20 @@ def _scan(
     judged = _judge(spark, docs, candidates, options, boiler_b, schemas)
     seconds["pairs"] = round(time.perf_counter() - started, 2)
     ids_dates = docs.select("id", "date").collect()
-    related = sorted((p for p in judged if p.related), key=lambda p: (p.a, p.b))
-    families = build_families(related, {r["id"]: r["date"] for r in ids_dates})
     summary = ScanSummary(
         documents=total,
         skipped=problems,
         candidates=len(candidates),
         lexical_candidates=len(lexical[0]),
         semantic_candidates=len(semantic[0]),
-        pairs_judged=len(judged),
-        related_pairs=len(related),
-        families=len(families),
+        pairs_judged=0,
+        related_pairs=0,
+        families=0,
         seconds=seconds,
         settings=options.describe(),
         engine="spark",
     )
-    result = ScanResult(pairs=related, families=families, summary=summary)
+    result = assemble_result(judged, {r["id"]: r["date"] for r in ids_dates}, summary)
     write_outputs(out_dir, result)
     return result
 
