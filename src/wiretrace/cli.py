@@ -449,6 +449,61 @@ def match_command(
     _emit("\n".join(lines) + "\n", output)
 
 
+@app.command("serve")
+def serve_command(
+    scan: Annotated[
+        Path | None,
+        typer.Option("--scan", help="A scan output folder ('wiretrace scan --out DIR') to browse."),
+    ] = None,
+    index: Annotated[
+        Path | None, typer.Option("--index", help="A monitoring index ('wiretrace index add') to browse.")
+    ] = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on. The default serves this machine only.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
+    max_upload_mb: Annotated[
+        float, typer.Option("--max-upload-mb", min=0.001, help="Largest text or file accepted, per document.")
+    ] = 5.0,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Comparisons run at once; others wait.")
+    ] = 2,
+    model: ModelOption = DEFAULT_MODEL,
+    semantic: Annotated[
+        bool, typer.Option("--semantic/--no-semantic", help="Use the sentence model to find paraphrases.")
+    ] = True,
+) -> None:
+    """Start the web app: compare texts side by side, browse reuse families and documents.
+
+    The pages and the JSON API (schema at /api/openapi.json) are served by one process.
+
+    Example: wiretrace serve --scan scan-out --index wire.db
+    """
+    import uvicorn
+
+    from wiretrace.web.app import ServeSettings, create_app
+
+    settings = ServeSettings(
+        scan=scan,
+        index=index,
+        model=model,
+        semantic=semantic,
+        max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+        workers=workers,
+    )
+    with err_console.status("loading the model and the corpus…"):
+        web_app = create_app(settings)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err_console.print(
+            f"[bold yellow]warning:[/] serving on {host}: anyone who can reach this machine on port {port} "
+            "can use this server. It has no login.",
+            highlight=False,
+        )
+    shown = f"[{host}]" if ":" in host else host
+    err_console.print(f"wiretrace is at http://{shown}:{port}/  (Ctrl+C stops it)", highlight=False)
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+
+
 @model_app.command("prepare")
 def model_prepare(model: ModelOption = DEFAULT_MODEL) -> None:
     """Export the model to ONNX and distill its static model once, so later runs start fast."""

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
@@ -146,25 +147,33 @@ class SentenceTransformerEncoder:
 
 
 class CachedEncoder:
-    """Remembers recent sentence vectors, so a document compared many times is encoded once."""
+    """Remembers recent sentence vectors, so a document compared many times is encoded once.
+
+    Safe to share between threads, as the web server does: the cache is guarded by a lock,
+    and the model runs outside it.
+    """
 
     def __init__(self, inner: Encoder, entries: int = _CACHE_ENTRIES) -> None:
         self._inner = inner
         self._entries = entries
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        if missing:
-            for text, vector in zip(missing, self._inner.encode(missing), strict=True):
-                self._vectors[text] = vector
-        for text in texts:
-            self._vectors.move_to_end(text)
-        while len(self._vectors) > self._entries:
-            self._vectors.popitem(last=False)
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.stack([self._vectors[t] for t in texts])
+        with self._lock:
+            known = {t: self._vectors[t] for t in texts if t in self._vectors}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            known.update(zip(missing, self._inner.encode(missing), strict=True))
+        with self._lock:
+            for text in texts:
+                self._vectors[text] = known[text]
+                self._vectors.move_to_end(text)
+            while len(self._vectors) > self._entries:
+                self._vectors.popitem(last=False)
+        return np.stack([known[t] for t in texts])
 
 
 @lru_cache(maxsize=4)

@@ -21,6 +21,7 @@ document again (same id, same text) changes nothing.
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -234,10 +235,9 @@ class Index:
 
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
         """Documents matching words of ``query`` (FTS5 syntax is not needed: words are quoted)."""
-        words = [w for w in query.replace('"', " ").split() if w]
-        if not words:
+        expression = fts_query(query)
+        if not expression:
             return []
-        expression = " ".join(f'"{w}"' for w in words)
         rows = self._db.execute(
             "SELECT d.id, d.title, d.date, snippet(docs_fts, 1, '[', ']', ' … ', 12) "
             "FROM docs_fts JOIN docs d ON d.n = docs_fts.rowid WHERE docs_fts MATCH ? ORDER BY rank LIMIT ?",
@@ -338,6 +338,15 @@ class Index:
         index.add(np.ascontiguousarray(matrix))
         self._vectors = (count, index, owners)
         return owners, index
+
+
+def fts_query(query: str) -> str:
+    """An FTS5 expression that needs every word of ``query``; FTS5's own syntax is taken literally.
+
+    >>> fts_query('flood "warning" NEAR(x)')
+    '"flood" "warning" "NEAR" "x"'
+    """
+    return " ".join(f'"{word}"' for word in re.findall(r"\w+", query))
 
 
 def open_index(path: str | Path) -> Index:

@@ -51,12 +51,26 @@ def read_document(source: str | Path, *, doc_id: str | None = None, max_bytes: i
         path = Path(source)
         data = _read_file(path, limit)
         name, label, suffix = path.name, str(path), path.suffix.lower()
-    _check_size(data, limit, label)
-    is_html = suffix in _HTML_SUFFIXES or bool(_HTML_SNIFF.match(data[:1024]))
+    return document_from_bytes(data, doc_id=doc_id or name, label=label, suffix=suffix, max_bytes=limit)
+
+
+def document_from_bytes(
+    data: bytes, *, doc_id: str, label: str | None = None, suffix: str = "", max_bytes: int | None = None
+) -> Document:
+    """Make a document from raw bytes, such as an upload: size, binary and encoding checked.
+
+    HTML is recognised by ``suffix`` (``".html"``) or by its opening tag.
+
+    >>> document_from_bytes("Rain fell in Paris.".encode(), doc_id="note.txt").text
+    'Rain fell in Paris.'
+    """
+    label = label or doc_id
+    _check_size(data, max_bytes if max_bytes is not None else max_bytes_from_env(), label)
+    is_html = suffix.lower() in _HTML_SUFFIXES or bool(_HTML_SNIFF.match(data[:1024]))
     text = decode_bytes(data, label)
     if is_html:
-        return document_from_html(text, doc_id=doc_id or name, label=label)
-    return document_from_text(text, doc_id=doc_id or name, label=label)
+        return document_from_html(text, doc_id=doc_id, label=label)
+    return document_from_text(text, doc_id=doc_id, label=label)
 
 
 def document_from_text(text: str, *, doc_id: str = "text", label: str | None = None) -> Document:
