@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, WIRE
+from tests.conftest import ARTIFACTS, WIRE
 from wiretrace import compare
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = REPO / "test-artifacts"
 
 
 def test_document_text_is_escaped_in_the_markup() -> None:
@@ -25,43 +22,29 @@ def test_document_text_is_escaped_in_the_markup() -> None:
 
 
 @pytest.mark.slow
-def test_report_renders_side_by_side_and_runs_no_document_script(tmp_path: Path) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_report_renders_side_by_side_and_runs_no_document_script(tmp_path: Path, browser: Any) -> None:
     hostile = (
         'Vaccine news <img src=x onerror="window.hacked=1">\n\n'
         "Officials said the vaccine would be offered to 20 countries next year. <script>window.hacked=2;alert(1)</script>"
     )
     report = tmp_path / "report.html"
     report.write_text(compare(WIRE, hostile, semantic=False).to_html())
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 1300, "height": 900})
-        dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto(report.as_uri())
-        page.screenshot(path=str(ARTIFACTS / "html-report.png"), full_page=True)
-        a_box = page.locator("#doc-a").bounding_box()
-        b_box = page.locator("#doc-b").bounding_box()
-        assert a_box and b_box and b_box["x"] > a_box["x"] + a_box["width"] * 0.8  # side by side
-        shown = page.locator("#doc-b").inner_text()
-        assert "<script>window.hacked=2;alert(1)</script>" in shown
-        assert '<img src=x onerror="window.hacked=1">' in shown
-        assert page.evaluate("window.hacked === undefined")
-        assert dialogs == []
-        linked = page.locator(".unit.lab-split, .unit.lab-near-verbatim, .unit.lab-paraphrase").first
-        linked_id = linked.get_attribute("id")
-        page.locator(f"#{linked_id}").click()
-        assert page.locator(".unit.hl").count() >= 2  # the unit and its partner
-        page.screenshot(path=str(ARTIFACTS / "html-report-clicked.png"), full_page=True)
-        browser.close()
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(report.as_uri())
+    page.screenshot(path=str(ARTIFACTS / "html-report.png"), full_page=True)
+    a_box = page.locator("#doc-a").bounding_box()
+    b_box = page.locator("#doc-b").bounding_box()
+    assert a_box and b_box and b_box["x"] > a_box["x"] + a_box["width"] * 0.8  # side by side
+    shown = page.locator("#doc-b").inner_text()
+    assert "<script>window.hacked=2;alert(1)</script>" in shown
+    assert '<img src=x onerror="window.hacked=1">' in shown
+    assert page.evaluate("window.hacked === undefined")
+    assert dialogs == []
+    linked = page.locator(".unit.lab-split, .unit.lab-near-verbatim, .unit.lab-paraphrase").first
+    linked_id = linked.get_attribute("id")
+    page.locator(f"#{linked_id}").click()
+    assert page.locator(".unit.hl").count() >= 2  # the unit and its partner
+    page.screenshot(path=str(ARTIFACTS / "html-report-clicked.png"), full_page=True)
+    page.close()

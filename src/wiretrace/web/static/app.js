@@ -247,6 +247,8 @@
     const result = el("div", { id: "result" });
     const limit = info ? (info.max_upload_bytes / 1e6).toFixed(1) + " MB" : "";
     const prose = el("input", { type: "checkbox", id: "prose" });
+    const nameA = el("input", { id: "name-a", class: "name", maxlength: 200, placeholder: "name of text a (optional)", "aria-label": "name of text a" });
+    const nameB = el("input", { id: "name-b", class: "name", maxlength: 200, placeholder: "name of text b (optional)", "aria-label": "name of text b" });
     const textA = el("textarea", { id: "text-a", rows: 10, placeholder: "The original, for example a wire dispatch", "aria-label": "text a" });
     const textB = el("textarea", { id: "text-b", rows: 10, placeholder: "The text that may reuse it", "aria-label": "text b" });
     const fileA = el("input", { type: "file", id: "file-a", accept: ".txt,.text,.html,.htm,text/plain,text/html", "aria-label": "file a" });
@@ -259,6 +261,7 @@
         const saved = (response.headers.get("Content-Location") || "").replace(/^\/api/, "");
         if (saved) history.replaceState(null, "", saved);
         result.replaceChildren(renderReport(body, saved));
+        result.scrollIntoView({ block: "start" });
         document.title = body.a.id + " ↔ " + body.b.id + " · wiretrace";
       } catch (error) {
         result.replaceChildren(problem(error.message));
@@ -276,13 +279,19 @@
             options: {
               method: "POST",
               headers: { "Content-Type": "application/json" },
-              body: JSON.stringify({ a: textA.value, b: textB.value, layout: !prose.checked }),
+              body: JSON.stringify({
+                a: textA.value,
+                b: textB.value,
+                a_name: nameA.value.trim() || "a",
+                b_name: nameB.value.trim() || "b",
+                layout: !prose.checked,
+              }),
             },
           });
         },
       },
       el("h2", {}, "Paste two texts"),
-      el("div", { class: "pair" }, textA, textB),
+      el("div", { class: "pair" }, el("div", {}, nameA, textA), el("div", {}, nameB, textB)),
       el("label", {}, prose, " hard-wrapped prose: read line breaks as wrapping, not layout"),
       el("p", {}, el("button", { type: "submit", id: "compare-texts" }, "Compare")),
     );
@@ -319,8 +328,8 @@
     api("/api/documents?limit=500")
       .then(({ body }) => options.replaceChildren(...body.map((d) => el("option", { value: d.id }, d.title || ""))))
       .catch(() => {});
-    const docA = el("input", { id: "doc-a", list: "loaded-docs", required: true, "aria-label": "document a", placeholder: "document id" });
-    const docB = el("input", { id: "doc-b", list: "loaded-docs", required: true, "aria-label": "document b", placeholder: "document id" });
+    const docA = el("input", { id: "pick-a", list: "loaded-docs", required: true, "aria-label": "document a", placeholder: "document id" });
+    const docB = el("input", { id: "pick-b", list: "loaded-docs", required: true, "aria-label": "document b", placeholder: "document id" });
     return el(
       "form",
       {
@@ -451,8 +460,9 @@
       container,
       elements,
       wheelSensitivity: 0.3,
+      maxZoom: 1.6,
       style: [
-        { selector: "node", style: { "background-color": "#5b8def", label: "data(label)", "font-size": 10, "text-wrap": "ellipsis", "text-max-width": 120, width: 14, height: 14 } },
+        { selector: "node", style: { "background-color": "#5b8def", label: "data(label)", "font-size": 10, "text-wrap": "ellipsis", "text-max-width": 120, "text-valign": "bottom", "text-margin-y": 3, "text-background-color": "#fff", "text-background-opacity": 0.85, width: 14, height: 14 } },
         { selector: "node.original", style: { "background-color": "#1d2330", shape: "star", width: 26, height: 26 } },
         { selector: "node:selected", style: { "border-width": 3, "border-color": "#ffb300" } },
         { selector: "edge", style: { width: 1.5, "line-color": "#9aa5b8", "target-arrow-color": "#9aa5b8", "target-arrow-shape": "triangle", "curve-style": "bezier" } },
