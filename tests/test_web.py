@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,9 +29,10 @@ def scan_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def client(scan_out: Path) -> TestClient:
+def client(scan_out: Path) -> Iterator[TestClient]:
     app = create_app(ServeSettings(scan=scan_out, semantic=False, max_upload_bytes=LIMIT))
-    return TestClient(app)
+    with TestClient(app) as running_client:
+        yield running_client
 
 
 # -- compare ------------------------------------------------------------------------------------

@@ -466,7 +466,7 @@ def serve_command(
         float, typer.Option("--max-upload-mb", min=0.001, help="Largest text or file accepted, per document.")
     ] = 5.0,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Comparisons run at once; others wait.")
+        int, typer.Option("--workers", min=1, help="Worker processes: comparisons that run at once.")
     ] = 2,
     model: ModelOption = DEFAULT_MODEL,
     semantic: Annotated[
@@ -491,8 +491,9 @@ def serve_command(
         max_upload_bytes=int(max_upload_mb * 1024 * 1024),
         workers=workers,
     )
-    with err_console.status("loading the model and the corpus…"):
+    with err_console.status("loading the corpus and starting the compare workers…"):
         web_app = create_app(settings)
+        web_app.state.pool.start()
     if host not in ("127.0.0.1", "localhost", "::1"):
         err_console.print(
             f"[bold yellow]warning:[/] serving on {host}: anyone who can reach this machine on port {port} "

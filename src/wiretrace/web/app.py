@@ -4,9 +4,9 @@ The pages are static files: one HTML shell and one script that renders every vie
 API, building the DOM with ``textContent`` so document text is never parsed as markup. The
 Content-Security-Policy allows only the app's own scripts and styles.
 
-Comparisons run in worker threads, a few at a time (``workers``), so the event loop stays
-free: the health check and the pages answer while comparisons queue. The embedding model
-is loaded once, when the app is made.
+Comparisons run in worker processes (``workers`` of them, see :mod:`wiretrace.web.workers`),
+so the event loop stays free: the health check and the pages answer while comparisons
+queue. Each worker loads the embedding model once, when the app starts.
 
 >>> from fastapi.testclient import TestClient
 >>> client = TestClient(create_app(ServeSettings(semantic=False)))
@@ -19,7 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from importlib import resources
@@ -35,9 +37,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wiretrace import __version__
-from wiretrace.compare import compare
 from wiretrace.document import Document
-from wiretrace.embed import DEFAULT_MODEL, Encoder, get_encoder
+from wiretrace.embed import DEFAULT_MODEL
 from wiretrace.errors import InputError
 from wiretrace.ingest import document_from_bytes, document_from_text
 from wiretrace.report.labels import LABEL_COLOURS, LABEL_MEANINGS
@@ -51,6 +52,7 @@ from wiretrace.web.library import (
     SearchHit,
 )
 from wiretrace.web.schemas import CompareReport, CompareRequest, Health, Problem
+from wiretrace.web.workers import ComparePool
 
 STATIC = Path(__file__).parent / "static"
 CSP = (
@@ -73,7 +75,7 @@ class ServeSettings:
     semantic: bool = True
     #: The largest text or file accepted, per document.
     max_upload_bytes: int = 5 * 1024 * 1024
-    #: Comparisons that run at once; the rest wait their turn.
+    #: Worker processes, so comparisons that run at once; the rest wait their turn.
     workers: int = 2
     #: Pasted comparisons kept in memory, so their permalinks work while the server runs.
     saved: int = 500
@@ -107,19 +109,26 @@ class _Saved:
         return self._reports.get(key)
 
 
-def create_app(
-    settings: ServeSettings | None = None, *, library: Library | None = None, encoder: Encoder | None = None
-) -> FastAPI:
-    """Make the app. The library and the encoder are opened here unless given."""
+def create_app(settings: ServeSettings | None = None, *, library: Library | None = None) -> FastAPI:
+    """Make the app. The library is opened here unless given; the compare workers start with
+    the app (or at the first comparison, where the app runs without its lifespan)."""
     settings = settings or ServeSettings()
     library = library or Library(settings.scan, settings.index)
-    if encoder is None and settings.semantic:
-        encoder = get_encoder(settings.model)
+    pool = ComparePool(settings.workers, settings.model, settings.semantic)
+    # Corpus reads (search, index matching) run in threads; comparisons in the worker processes.
     limiter = anyio.CapacityLimiter(settings.workers)
     saved = _Saved(settings.saved)
 
     async def in_worker(function: Callable[[], T]) -> T:
         return await anyio.to_thread.run_sync(function, limiter=limiter)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(pool.start)
+        try:
+            yield
+        finally:
+            pool.close()  # the library stays open: the app may be started again, as tests do
 
     app = FastAPI(
         title="wiretrace",
@@ -128,6 +137,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        lifespan=lifespan,
         responses={
             400: {"model": Problem, "description": "The body could not be parsed."},
             422: {"model": Problem, "description": "The request is malformed or a text is unusable."},
@@ -136,9 +146,11 @@ def create_app(
     app.add_middleware(_SecurityHeaders)
     app.add_middleware(_BodyLimit, limit=2 * settings.max_upload_bytes + 1024 * 1024)
 
-    def run_compare(doc_a: Document, doc_b: Document, layout: bool) -> dict[str, Any]:
-        result = compare(doc_a, doc_b, semantic=settings.semantic, encoder=encoder, layout=layout)
-        return result.to_dict()
+    async def run_compare(doc_a: Document, doc_b: Document, layout: bool) -> dict[str, Any]:
+        try:
+            return await pool.compare(doc_a, doc_b, layout)
+        except BrokenProcessPool:
+            raise HTTPException(503, "the comparison worker stopped; try again") from None
 
     refusals: dict[int | str, dict[str, Any]] = {
         413: {"model": Problem, "description": "A text or file is over the upload limit."},
@@ -166,7 +178,7 @@ def create_app(
         """
         doc_a = _pasted(request.a, request.a_name, settings.max_upload_bytes)
         doc_b = _pasted(request.b, request.b_name, settings.max_upload_bytes)
-        report = await in_worker(partial(run_compare, doc_a, doc_b, request.layout))
+        report = await run_compare(doc_a, doc_b, request.layout)
         key = _key(request.model_dump_json())
         saved.put(key, report)
         response.headers["Content-Location"] = f"/api/compare/saved/{key}"
@@ -185,7 +197,7 @@ def create_app(
             data = await upload.read(settings.max_upload_bytes + 1)
             name = Path(upload.filename or side).name or side
             documents.append(_document(data, name, Path(name).suffix, settings.max_upload_bytes))
-        report = await in_worker(partial(run_compare, documents[0], documents[1], layout))
+        report = await run_compare(documents[0], documents[1], layout)
         key = _key(json.dumps([[d.id, d.text] for d in documents] + [layout]))
         saved.put(key, report)
         response.headers["Content-Location"] = f"/api/compare/saved/{key}"
@@ -204,7 +216,7 @@ def create_app(
         """Compare two documents of the loaded scan or index."""
         (record_a, collection), (record_b, _) = _record(library, a), _record(library, b)
         doc_a, doc_b = _as_document(record_a), _as_document(record_b)
-        return await in_worker(partial(run_compare, doc_a, doc_b, library.layout(collection)))
+        return await run_compare(doc_a, doc_b, library.layout(collection))
 
     @app.get(
         "/api/compare/saved/{key}",
@@ -318,6 +330,7 @@ def create_app(
     for path in (*_PAGES, "/documents/{doc_id:path}"):
         app.add_api_route(path, shell, methods=["GET", "HEAD"], include_in_schema=False)
     app.state.library = library
+    app.state.pool = pool
     return app
 
 
@@ -345,6 +358,9 @@ def _one_line(exc: RequestValidationError) -> str:
     parts = []
     for error in exc.errors():
         where = ".".join(str(x) for x in error.get("loc", ()))
+        if error.get("type") == "string_pattern_mismatch":  # the texts' only pattern: some non-space
+            parts.append(f"{where} is empty: there is no text to compare")
+            continue
         parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid")))
     return "; ".join(parts) or "the request is invalid"
 
