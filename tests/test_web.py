@@ -221,3 +221,48 @@ def test_a_missing_scan_folder_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match="not a finished scan output"):
         create_app(ServeSettings(scan=tmp_path, semantic=False))
+
+
+# -- the command ----------------------------------------------------------------------------------
+def test_serve_command_warns_off_loopback_and_answers(scan_out: Path) -> None:
+    import subprocess
+    import time
+
+    import httpx
+
+    from tests.conftest import WIRETRACE
+    from tests.web_fixture import free_port
+
+    port = free_port()
+    command = [str(WIRETRACE), "serve", "--scan", str(scan_out), "--host", "0.0.0.0", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--no-semantic", "--workers", "1"], stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert httpx.get(f"http://127.0.0.1:{port}/api/info").json()["library"]["families"] == 3
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=30)
+    assert "warning: serving on 0.0.0.0" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_serve_command_refuses_a_folder_that_holds_no_scan(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.conftest import WIRETRACE
+
+    done = subprocess.run(
+        [str(WIRETRACE), "serve", "--scan", str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "not a finished scan output" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

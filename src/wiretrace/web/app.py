@@ -111,7 +111,11 @@ class _Saved:
 
 def create_app(settings: ServeSettings | None = None, *, library: Library | None = None) -> FastAPI:
     """Make the app. The library is opened here unless given; the compare workers start with
-    the app (or at the first comparison, where the app runs without its lifespan)."""
+    the app (or at the first comparison, where the app runs without its lifespan).
+
+    The workers are started with ``spawn``, so a script that serves the app must keep its
+    top-level code under ``if __name__ == "__main__":``, as with any multiprocessing code.
+    """
     settings = settings or ServeSettings()
     library = library or Library(settings.scan, settings.index)
     pool = ComparePool(settings.workers, settings.model, settings.semantic)
@@ -339,7 +343,7 @@ def _document(data: bytes, name: str, suffix: str, limit: int) -> Document:
     if len(data) > limit:
         raise HTTPException(
             413,
-            f"{name} is over the {limit / 1e6:.1f} MB limit per document "
+            f"{name} is over the {limit / 1048576:.1f} MB limit per document "
             "(start the server with a larger --max-upload-mb to allow it)",
         )
     return document_from_bytes(data, doc_id=name, suffix=suffix, max_bytes=limit)
@@ -349,7 +353,7 @@ def _pasted(text: str, name: str, limit: int) -> Document:
     """A pasted text is text whatever characters it holds; only its size and emptiness are checked."""
     size = len(text.encode("utf-8", errors="surrogatepass"))
     if size > limit:
-        raise HTTPException(413, f"{name} is over the {limit / 1e6:.1f} MB limit per document")
+        raise HTTPException(413, f"{name} is over the {limit / 1048576:.1f} MB limit per document")
     return document_from_text(text, doc_id=name)
 
 
@@ -417,7 +421,7 @@ class _BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        message = f"the request is over the {self.limit / 1e6:.1f} MB limit"
+        message = f"the request is over the {self.limit / 1048576:.1f} MB limit"
         declared = dict(scope.get("headers", [])).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.limit:
             await JSONResponse({"detail": message}, status_code=413)(scope, receive, send)

@@ -245,7 +245,7 @@
   // -- compare page -------------------------------------------------------------------------
   function comparePage() {
     const result = el("div", { id: "result" });
-    const limit = info ? (info.max_upload_bytes / 1e6).toFixed(1) + " MB" : "";
+    const limit = info ? (info.max_upload_bytes / 1048576).toFixed(1) + " MB" : "";
     const prose = el("input", { type: "checkbox", id: "prose" });
     const nameA = el("input", { id: "name-a", class: "name", maxlength: 200, placeholder: "name of text a (optional)", "aria-label": "name of text a" });
     const nameB = el("input", { id: "name-b", class: "name", maxlength: 200, placeholder: "name of text b (optional)", "aria-label": "name of text b" });
