@@ -18,7 +18,7 @@ from typing import Any
 
 from wiretrace.compare import Comparison
 from wiretrace.document import Document
-from wiretrace.report.labels import LABEL_COLOURS, LABEL_MEANINGS
+from wiretrace.report.labels import LABEL_COLOURS, LABEL_MEANINGS, label_css
 
 
 @cache
@@ -45,7 +45,7 @@ def render_html(result: Comparison) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{escape(csp)}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>wiretrace: {escape(result.a.id)} vs {escape(result.b.id)}</title>",
-        f"<style>{_asset('report.css')}{_label_css()}</style></head><body>",
+        f"<style>{_asset('report.css')}{label_css()}</style></head><body>",
         "<header>",
         f"<h1>{escape(result.a.id)} ↔ {escape(result.b.id)}</h1>",
         '<div class="verdict" id="verdict">',
@@ -68,10 +68,6 @@ def render_html(result: Comparison) -> str:
         "</body></html>",
     ]
     return "\n".join(parts)
-
-
-def _label_css() -> str:
-    return "".join(f".lab-{name}{{--c:{colour}}}" for name, colour in LABEL_COLOURS.items())
 
 
 def _legend() -> str:

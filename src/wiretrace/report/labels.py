@@ -25,3 +25,8 @@ LABEL_MEANINGS: dict[str, str] = {
     "dropped": "source text the rewrite left out",
     "added": "not from the other text",
 }
+
+
+def label_css() -> str:
+    """CSS that gives each label's class its colour: ``.lab-verbatim{--c:#1b7f3b}``."""
+    return "".join(f".lab-{name}{{--c:{colour}}}" for name, colour in LABEL_COLOURS.items())

@@ -41,7 +41,7 @@ from wiretrace.document import Document
 from wiretrace.embed import DEFAULT_MODEL
 from wiretrace.errors import InputError
 from wiretrace.ingest import document_from_bytes, document_from_text
-from wiretrace.report.labels import LABEL_COLOURS, LABEL_MEANINGS
+from wiretrace.report.labels import LABEL_COLOURS, LABEL_MEANINGS, label_css
 from wiretrace.web.library import (
     DocumentInfo,
     DocumentPage,
@@ -117,22 +117,15 @@ def create_app(settings: ServeSettings | None = None, *, library: Library | None
     top-level code under ``if __name__ == "__main__":``, as with any multiprocessing code.
     """
     settings = settings or ServeSettings()
-    library = library or Library(settings.scan, settings.index)
-    pool = ComparePool(settings.workers, settings.model, settings.semantic)
-    # Corpus reads (search, index matching) run in threads; comparisons in the worker processes.
-    limiter = anyio.CapacityLimiter(settings.workers)
-    saved = _Saved(settings.saved)
-
-    async def in_worker(function: Callable[[], T]) -> T:
-        return await anyio.to_thread.run_sync(function, limiter=limiter)
+    ctx = _Context(settings, library or Library(settings.scan, settings.index))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await anyio.to_thread.run_sync(pool.start)
+        await anyio.to_thread.run_sync(ctx.pool.start)
         try:
             yield
         finally:
-            pool.close()  # the library stays open: the app may be started again, as tests do
+            ctx.pool.close()  # the library stays open: the app may be started again, as tests do
 
     app = FastAPI(
         title="wiretrace",
@@ -149,18 +142,44 @@ def create_app(settings: ServeSettings | None = None, *, library: Library | None
     )
     app.add_middleware(_SecurityHeaders)
     app.add_middleware(_BodyLimit, limit=2 * settings.max_upload_bytes + 1024 * 1024)
+    _add_error_handlers(app)
+    _add_server_routes(app, ctx)
+    _add_compare_routes(app, ctx)
+    _add_corpus_routes(app, ctx)
+    _add_pages(app)
+    app.state.library = ctx.library
+    app.state.pool = ctx.pool
+    return app
 
-    async def run_compare(doc_a: Document, doc_b: Document, layout: bool) -> dict[str, Any]:
+
+class _Context:
+    """What the routes share: the settings, the corpus, the compare workers, kept comparisons."""
+
+    def __init__(self, settings: ServeSettings, library: Library) -> None:
+        self.settings = settings
+        self.library = library
+        self.pool = ComparePool(settings.workers, settings.model, settings.semantic)
+        self.saved = _Saved(settings.saved)
+        # Corpus reads (search, index matching) run in threads; comparisons in the worker processes.
+        self._limiter = anyio.CapacityLimiter(settings.workers)
+
+    async def in_worker(self, function: Callable[[], T]) -> T:
+        return await anyio.to_thread.run_sync(function, limiter=self._limiter)
+
+    async def compare(self, doc_a: Document, doc_b: Document, layout: bool) -> dict[str, Any]:
         try:
-            return await pool.compare(doc_a, doc_b, layout)
+            return await self.pool.compare(doc_a, doc_b, layout)
         except BrokenProcessPool:
             raise HTTPException(503, "the comparison worker stopped; try again") from None
 
-    refusals: dict[int | str, dict[str, Any]] = {
-        413: {"model": Problem, "description": "A text or file is over the upload limit."},
-        422: {"model": Problem, "description": "Malformed, or a text is empty, binary or not decodable."},
-    }
 
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    413: {"model": Problem, "description": "A text or file is over the upload limit."},
+    422: {"model": Problem, "description": "Malformed, or a text is empty, binary or not decodable."},
+}
+
+
+def _add_server_routes(app: FastAPI, ctx: _Context) -> None:
     @app.get("/api/health", response_model=Health, tags=["server"])
     async def health() -> Health:
         """Answers at once, even while comparisons run."""
@@ -172,23 +191,27 @@ def create_app(settings: ServeSettings | None = None, *, library: Library | None
         labels = {
             name: {"colour": LABEL_COLOURS[name], "meaning": LABEL_MEANINGS[name]} for name in LABEL_COLOURS
         }
-        return ServerInfo(__version__, library.info(), settings.max_upload_bytes, settings.semantic, labels)
+        return ServerInfo(
+            __version__, ctx.library.info(), ctx.settings.max_upload_bytes, ctx.settings.semantic, labels
+        )
 
-    @app.post("/api/compare", response_model=CompareReport, tags=["compare"], responses=refusals)
+
+def _add_compare_routes(app: FastAPI, ctx: _Context) -> None:
+    @app.post("/api/compare", response_model=CompareReport, tags=["compare"], responses=_REFUSALS)
     async def compare_texts(request: CompareRequest, response: Response) -> dict[str, Any]:
         """Compare two texts and return the compare report (as ``wiretrace compare --format json``).
 
         The report's permalink is in the ``Content-Location`` header.
         """
-        doc_a = _pasted(request.a, request.a_name, settings.max_upload_bytes)
-        doc_b = _pasted(request.b, request.b_name, settings.max_upload_bytes)
-        report = await run_compare(doc_a, doc_b, request.layout)
+        doc_a = _pasted(request.a, request.a_name, ctx.settings.max_upload_bytes)
+        doc_b = _pasted(request.b, request.b_name, ctx.settings.max_upload_bytes)
+        report = await ctx.compare(doc_a, doc_b, request.layout)
         key = _key(request.model_dump_json())
-        saved.put(key, report)
+        ctx.saved.put(key, report)
         response.headers["Content-Location"] = f"/api/compare/saved/{key}"
         return report
 
-    @app.post("/api/compare/files", response_model=CompareReport, tags=["compare"], responses=refusals)
+    @app.post("/api/compare/files", response_model=CompareReport, tags=["compare"], responses=_REFUSALS)
     async def compare_files(
         a: Annotated[UploadFile, File(description="The first file: text or HTML.")],
         b: Annotated[UploadFile, File(description="The second file: text or HTML.")],
@@ -198,12 +221,12 @@ def create_app(settings: ServeSettings | None = None, *, library: Library | None
         """Compare two uploaded files. HTML pages are reduced to their main text first."""
         documents = []
         for side, upload in (("a", a), ("b", b)):
-            data = await upload.read(settings.max_upload_bytes + 1)
+            data = await upload.read(ctx.settings.max_upload_bytes + 1)
             name = Path(upload.filename or side).name or side
-            documents.append(_document(data, name, Path(name).suffix, settings.max_upload_bytes))
-        report = await run_compare(documents[0], documents[1], layout)
+            documents.append(_document(data, name, Path(name).suffix, ctx.settings.max_upload_bytes))
+        report = await ctx.compare(documents[0], documents[1], layout)
         key = _key(json.dumps([[d.id, d.text] for d in documents] + [layout]))
-        saved.put(key, report)
+        ctx.saved.put(key, report)
         response.headers["Content-Location"] = f"/api/compare/saved/{key}"
         return report
 
@@ -218,9 +241,9 @@ def create_app(settings: ServeSettings | None = None, *, library: Library | None
         b: Annotated[str, Query(description="Id of another loaded document.")],
     ) -> dict[str, Any]:
         """Compare two documents of the loaded scan or index."""
-        (record_a, collection), (record_b, _) = _record(library, a), _record(library, b)
+        (record_a, collection), (record_b, _) = _record(ctx.library, a), _record(ctx.library, b)
         doc_a, doc_b = _as_document(record_a), _as_document(record_b)
-        return await run_compare(doc_a, doc_b, library.layout(collection))
+        return await ctx.compare(doc_a, doc_b, ctx.library.layout(collection))
 
     @app.get(
         "/api/compare/saved/{key}",
@@ -230,18 +253,20 @@ def create_app(settings: ServeSettings | None = None, *, library: Library | None
     )
     async def saved_comparison(key: str) -> dict[str, Any]:
         """A comparison made earlier from pasted texts or uploads, while this server runs."""
-        report = saved.get(key)
+        report = ctx.saved.get(key)
         if report is None:
             raise HTTPException(404, "this comparison is no longer kept; compare the texts again")
         return report
 
+
+def _add_corpus_routes(app: FastAPI, ctx: _Context) -> None:
     @app.get("/api/documents", response_model=list[DocumentInfo], tags=["corpus"])
     async def documents(
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> list[DocumentInfo]:
         """Documents of the loaded scan, then of the index, in the order they were read."""
-        return library.documents(limit, offset)
+        return ctx.library.documents(limit, offset)
 
     @app.get(
         "/api/documents/{doc_id:path}",
@@ -255,8 +280,8 @@ def create_app(settings: ServeSettings | None = None, *, library: Library | None
         Scan documents list the scan's relations; index documents are matched against the
         index on request, which takes a moment.
         """
-        _record(library, doc_id)
-        return await in_worker(partial(library.page, doc_id))
+        _record(ctx.library, doc_id)
+        return await ctx.in_worker(partial(ctx.library.page, doc_id))
 
     @app.get("/api/families", response_model=list[FamilySummary], tags=["corpus"])
     async def families(
@@ -268,7 +293,7 @@ def create_app(settings: ServeSettings | None = None, *, library: Library | None
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> list[FamilySummary]:
         """The scan's reuse families (stories), sorted by size or date."""
-        return library.families(sort, order == "desc", limit, offset)
+        return ctx.library.families(sort, order == "desc", limit, offset)
 
     @app.get(
         "/api/families/{family_id}",
@@ -279,7 +304,7 @@ def create_app(settings: ServeSettings | None = None, *, library: Library | None
     async def family(family_id: str) -> FamilyPage:
         """A family's members, originals and who-took-from-whom edges."""
         try:
-            return library.family(family_id)
+            return ctx.library.family(family_id)
         except KeyError:
             raise HTTPException(404, f"no family {family_id!r}") from None
 
@@ -291,8 +316,10 @@ def create_app(settings: ServeSettings | None = None, *, library: Library | None
         limit: Annotated[int, Query(ge=1, le=200)] = 20,
     ) -> list[SearchHit]:
         """Documents of the scan and the index that hold every word."""
-        return await in_worker(partial(library.search, q, limit))
+        return await ctx.in_worker(partial(ctx.library.search, q, limit))
 
+
+def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def refuse_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": _one_line(exc)}, status_code=422)
@@ -316,13 +343,14 @@ def create_app(settings: ServeSettings | None = None, *, library: Library | None
     async def refuse_input(_: Request, exc: InputError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
+
+def _add_pages(app: FastAPI) -> None:
     @app.get("/static/labels.css", include_in_schema=False)
-    async def label_css() -> PlainTextResponse:
-        css = "".join(f".lab-{name}{{--c:{colour}}}" for name, colour in LABEL_COLOURS.items())
-        return PlainTextResponse(css, media_type="text/css")
+    async def labels_stylesheet() -> PlainTextResponse:
+        return PlainTextResponse(label_css(), media_type="text/css")
 
     @app.get("/static/report.css", include_in_schema=False)
-    async def report_css() -> PlainTextResponse:
+    async def report_stylesheet() -> PlainTextResponse:
         css = resources.files("wiretrace.report").joinpath("report.css").read_text(encoding="utf-8")
         return PlainTextResponse(css, media_type="text/css")
 
@@ -333,9 +361,6 @@ def create_app(settings: ServeSettings | None = None, *, library: Library | None
 
     for path in (*_PAGES, "/documents/{doc_id:path}"):
         app.add_api_route(path, shell, methods=["GET", "HEAD"], include_in_schema=False)
-    app.state.library = library
-    app.state.pool = pool
-    return app
 
 
 def _document(data: bytes, name: str, suffix: str, limit: int) -> Document:
