@@ -56,7 +56,7 @@ def main() -> None:
             str(corpus / "susp"),
             str(out),
         ]
-        wall, peak_mb, status = run_measured(
+        wall, peak_mb, _, status = run_measured(
             [*cmd, "--workers", str(args.workers)], stderr=subprocess.DEVNULL
         )
         if status != 0:

@@ -128,7 +128,7 @@ def run_scan(
     corpus: Path, out: Path, engine: str = "local"
 ) -> tuple[float, float, set[tuple[str, str]], dict]:
     cmd = [str(WIRETRACE), "scan", str(corpus), "--out", str(out), "--engine", engine]
-    wall, peak_mb, status = run_measured(cmd, stderr=subprocess.DEVNULL)
+    wall, peak_mb, peak_pss_mb, status = run_measured(cmd, stderr=subprocess.DEVNULL)
     if status != 0:
         sys.exit(f"scan failed with status {status}")
     found = set()
@@ -140,6 +140,7 @@ def run_scan(
         families_max = max(families_max, len(json.loads(line)["members"]))
     summary = json.loads((out / "summary.json").read_text())
     summary["largest_family"] = families_max
+    summary["peak_pss_mb"] = round(peak_pss_mb)
     return wall, peak_mb, found, summary
 
 
@@ -188,7 +189,8 @@ def main() -> None:
             print(f"\n== {fraction:.0%} of the corpus: {count} documents ==")
             print(f"floor pass (read, lowercase, tokenize, hash 5-grams): {floor:.1f} s")
             print(
-                f"wiretrace scan (local): {wall:.1f} s wall, peak tree RSS {peak:.0f} MB, {wall / floor:.1f}x the floor"
+                f"wiretrace scan (local): {wall:.1f} s wall, peak tree RSS {peak:.0f} MB "
+                f"(PSS {summary['peak_pss_mb']} MB), {wall / floor:.1f}x the floor"
             )
             print(f"  stages: {summary['seconds']}")
             print(
@@ -222,7 +224,8 @@ def main() -> None:
                     else f"{len(found_s ^ found)} pairs differ from local"
                 )
                 print(
-                    f"wiretrace scan --engine spark (local[2]): {wall_s:.1f} s wall, peak tree RSS {peak_s:.0f} MB; {same}"
+                    f"wiretrace scan --engine spark (local[2]): {wall_s:.1f} s wall, peak tree RSS {peak_s:.0f} MB "
+                    f"(PSS {summary_s['peak_pss_mb']} MB); {same}"
                 )
                 print(f"  stages: {summary_s['seconds']}")
 

@@ -7,7 +7,7 @@ Each request compares a distinct, article-sized pair: a Reuters-21578 story of 2
 words and a rewrite of it (a new headline, every third sentence dropped, the first two
 swapped), so no request repeats another. Meanwhile a probe asks /api/health four times a
 second. Prints requests per second, latency percentiles, errors, the health probe's worst
-and 99th-percentile latency, and the server's peak memory (the process tree's RSS).
+and 99th-percentile latency, and the server's peak memory (the process tree's RSS and PSS).
 Record the figures in docs/benchmarks.md.
 """
 
@@ -31,7 +31,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scan_corpus import SHARED, reuters_documents
-from treemem import tree_rss_mb
+from treemem import tree_pss_mb, tree_rss_mb
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -133,13 +133,14 @@ def main() -> None:
     ]
     server = subprocess.Popen(command, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    peak = 0.0
+    peak = peak_pss = 0.0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
             peak = max(peak, tree_rss_mb(server.pid))
+            peak_pss = max(peak_pss, tree_pss_mb(server.pid))
             time.sleep(0.2)
 
     threading.Thread(target=sample, daemon=True).start()
@@ -164,6 +165,7 @@ def main() -> None:
         "workers": args.workers,
         "startup_s": round(startup, 1),
         "peak_rss_mb": round(peak),
+        "peak_pss_mb": round(peak_pss),
         "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores",
     }
     print(json.dumps(figures, indent=2))
