@@ -266,3 +266,24 @@ def test_serve_command_refuses_a_folder_that_holds_no_scan(tmp_path: Path) -> No
     assert "not a finished scan output" in done.stderr
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_serve_command_refuses_a_port_in_use() -> None:
+    import socket
+    import subprocess
+
+    from tests.conftest import WIRETRACE
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [str(WIRETRACE), "serve", "--no-semantic", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -491,6 +491,7 @@ def serve_command(
         max_upload_bytes=int(max_upload_mb * 1024 * 1024),
         workers=workers,
     )
+    _check_can_listen(host, port)
     with err_console.status("loading the corpus and starting the compare workers…"):
         web_app = create_app(settings)
         web_app.state.pool.start()
@@ -503,6 +504,22 @@ def serve_command(
     shown = f"[{host}]" if ":" in host else host
     err_console.print(f"wiretrace is at http://{shown}:{port}/  (Ctrl+C stops it)", highlight=False)
     uvicorn.run(web_app, host=host, port=port, log_level="warning")
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Fail with one line, before the slow start-up, when the address is taken or unknown."""
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise WiretraceError(
+            f"cannot listen on {host}:{port} ({reason}); choose another --port or --host"
+        ) from None
 
 
 @model_app.command("prepare")
