@@ -411,8 +411,8 @@ def _build_links(
     scored: dict[tuple[int, int], Evidence],
     options: AlignOptions,
 ) -> list[Link]:
-    d_facts = _unit_facts(derived)
-    s_facts = _unit_facts(source)
+    d_facts = unit_facts(derived)
+    s_facts = unit_facts(source)
     sources_used = Counter(j for js in groups.values() for j in js)
     conflicts_of = {
         i: substitutions(
@@ -449,7 +449,8 @@ def _build_links(
     return links
 
 
-def _unit_facts(doc: Document) -> dict[int, list[Fact]]:
+def unit_facts(doc: Document) -> dict[int, list[Fact]]:
+    """The facts of each alignable unit, by unit index; cached per text and segmentation."""
     units = tuple((u.index, u.start, u.end) for u in doc.units if u.role in ALIGNABLE_ROLES)
     return dict(zip((i for i, _, _ in units), _facts_per_span(doc.text, units), strict=True))
 

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from wiretrace.align import Alignment, AlignOptions, Link, Profile, profile
+from wiretrace.align import Alignment, AlignOptions, Link, Profile, profile, unit_facts
 from wiretrace.document import Document
 from wiretrace.embed import Encoder
-from wiretrace.facts import Fact, distinct, extract_facts, has_counterpart
+from wiretrace.facts import Fact, distinct, has_counterpart
 from wiretrace.ingest import document_from_text, read_document
 from wiretrace.judge import Direction, Verdict, decide_direction, judge, story_units
 from wiretrace.segment import segment
@@ -233,13 +232,10 @@ def _pair_link(link: Link, derived_is_b: bool, a: Document, b: Document) -> Pair
 
 
 def _story_facts(doc: Document) -> list[Fact]:
-    return list(_facts_in_spans(doc.text, tuple((u.start, u.end) for u in story_units(doc))))
-
-
-@lru_cache(maxsize=512)
-def _facts_in_spans(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[Fact, ...]:
-    # Cached: an indexed source is compared with every article that reuses it.
-    return tuple(extract_facts(text, spans))
+    # Alignment has already extracted each unit's facts (and cached them); units are in
+    # reading order and do not overlap, so their facts joined are in reading order too.
+    by_unit = unit_facts(doc)
+    return [fact for unit in story_units(doc) for fact in by_unit[unit.index]]
 
 
 def _compare_facts(a: Document, b: Document, alignment: Alignment, derived_is_b: bool) -> Facts:

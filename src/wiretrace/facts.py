@@ -268,18 +268,29 @@ def has_counterpart(facts: Sequence[Fact], others: Sequence[Fact]) -> list[bool]
     keys = {g.key for g in others}
     numbers = {(g.kind, g.value) for g in others if g.kind in (FactKind.NUMBER, FactKind.ORDINAL)}
     names = [g.key.split() for g in others if g.kind in _NAME_KINDS]
+    # One name inside another shares all the shorter one's words, so only names sharing a word
+    # with it need comparing; an empty name is inside every other.
+    sharing: dict[str, list[int]] = {}
+    for i, other in enumerate(names):
+        for word in set(other):
+            sharing.setdefault(word, []).append(i)
+    empty_other = any(not other for other in names)
     found = []
     for f in facts:
         if f.key in keys:
             found.append(True)
         elif f.kind in _NAME_KINDS:
             words = f.key.split()
+            if not words or empty_other:
+                found.append(bool(names))
+                continue
+            candidates = {i for word in set(words) for i in sharing.get(word, ())}
             found.append(
                 any(
-                    _is_subsequence(words, other)
-                    if len(words) <= len(other)
-                    else _is_subsequence(other, words)
-                    for other in names
+                    _is_subsequence(words, names[i])
+                    if len(words) <= len(names[i])
+                    else _is_subsequence(names[i], words)
+                    for i in candidates
                 )
             )
         else:

@@ -34,6 +34,7 @@ import numpy as np
 from wiretrace.compare import Comparison, compare_segmented
 from wiretrace.embed import DEFAULT_MODEL
 from wiretrace.errors import InputError, WiretraceError
+from wiretrace.scan.candidates import vector_index
 from wiretrace.scan.features import passages, shingles
 from wiretrace.scan.pairs import SCAN_ALIGN, DocumentCache, window_shared
 from wiretrace.scan.records import Problem, Record, read_corpus
@@ -324,8 +325,6 @@ class Index:
 
     def _vector_index(self) -> tuple[np.ndarray, Any]:
         """All passage vectors in a faiss index, rebuilt when documents were added since."""
-        import faiss
-
         count = int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
         if self._vectors is not None and self._vectors[0] == count:
             return self._vectors[2], self._vectors[1]
@@ -334,8 +333,7 @@ class Index:
         rows = self._db.execute("SELECT doc, vector FROM vectors ORDER BY rowid").fetchall()
         owners = np.array([r[0] for r in rows], dtype=np.int64)
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-        index = faiss.IndexFlatIP(matrix.shape[1])
-        index.add(np.ascontiguousarray(matrix))
+        index = vector_index(np.ascontiguousarray(matrix))
         self._vectors = (count, index, owners)
         return owners, index
 

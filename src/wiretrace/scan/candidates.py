@@ -157,7 +157,7 @@ def semantic_candidates(
     if len(vectors) < 2:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.float32)
-    index = _vector_index(vectors, seed)
+    index = vector_index(vectors, seed)
     k = min(options.neighbours + 1, len(vectors))
     best: dict[int, float] = {}
     for first in range(0, len(vectors), _SEARCH_BATCH):
@@ -172,7 +172,8 @@ def semantic_candidates(
     return split_pair_keys(best, np.float32)
 
 
-def _vector_index(vectors: np.ndarray, seed: int):  # type: ignore[no-untyped-def]
+def vector_index(vectors: np.ndarray, seed: int = 7):  # type: ignore[no-untyped-def]
+    """A faiss inner-product index of ``vectors``: exact up to 60,000, inverted lists above."""
     import faiss
 
     dim = vectors.shape[1]
