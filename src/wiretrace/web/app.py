@@ -172,6 +172,16 @@ class _Context:
         except BrokenProcessPool:
             raise HTTPException(503, "the comparison worker stopped; try again") from None
 
+    async def compare_and_keep(
+        self, doc_a: Document, doc_b: Document, layout: bool, response: Response
+    ) -> dict[str, Any]:
+        """Compare, keep the report for its permalink, and name the permalink in ``Content-Location``."""
+        report = await self.compare(doc_a, doc_b, layout)
+        key = _key(json.dumps([doc_a.id, doc_a.text, doc_b.id, doc_b.text, layout]))
+        self.saved.put(key, report)
+        response.headers["Content-Location"] = f"/api/compare/saved/{key}"
+        return report
+
 
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     413: {"model": Problem, "description": "A text or file is over the upload limit."},
@@ -205,11 +215,7 @@ def _add_compare_routes(app: FastAPI, ctx: _Context) -> None:
         """
         doc_a = _pasted(request.a, request.a_name, ctx.settings.max_upload_bytes)
         doc_b = _pasted(request.b, request.b_name, ctx.settings.max_upload_bytes)
-        report = await ctx.compare(doc_a, doc_b, request.layout)
-        key = _key(request.model_dump_json())
-        ctx.saved.put(key, report)
-        response.headers["Content-Location"] = f"/api/compare/saved/{key}"
-        return report
+        return await ctx.compare_and_keep(doc_a, doc_b, request.layout, response)
 
     @app.post("/api/compare/files", response_model=CompareReport, tags=["compare"], responses=_REFUSALS)
     async def compare_files(
@@ -224,11 +230,7 @@ def _add_compare_routes(app: FastAPI, ctx: _Context) -> None:
             data = await upload.read(ctx.settings.max_upload_bytes + 1)
             name = Path(upload.filename or side).name or side
             documents.append(_document(data, name, Path(name).suffix, ctx.settings.max_upload_bytes))
-        report = await ctx.compare(documents[0], documents[1], layout)
-        key = _key(json.dumps([[d.id, d.text] for d in documents] + [layout]))
-        ctx.saved.put(key, report)
-        response.headers["Content-Location"] = f"/api/compare/saved/{key}"
-        return report
+        return await ctx.compare_and_keep(documents[0], documents[1], layout, response)
 
     @app.get(
         "/api/compare",
@@ -365,21 +367,23 @@ def _add_pages(app: FastAPI) -> None:
 
 def _document(data: bytes, name: str, suffix: str, limit: int) -> Document:
     """A document from request bytes; too large is 413, unreadable is 422 (via InputError)."""
-    if len(data) > limit:
-        raise HTTPException(
-            413,
-            f"{name} is over the {limit / 1048576:.1f} MB limit per document "
-            "(start the server with a larger --max-upload-mb to allow it)",
-        )
+    _refuse_over_limit(len(data), name, limit)
     return document_from_bytes(data, doc_id=name, suffix=suffix, max_bytes=limit)
 
 
 def _pasted(text: str, name: str, limit: int) -> Document:
     """A pasted text is text whatever characters it holds; only its size and emptiness are checked."""
-    size = len(text.encode("utf-8", errors="surrogatepass"))
-    if size > limit:
-        raise HTTPException(413, f"{name} is over the {limit / 1048576:.1f} MB limit per document")
+    _refuse_over_limit(len(text.encode("utf-8", errors="surrogatepass")), name, limit)
     return document_from_text(text, doc_id=name)
+
+
+def _refuse_over_limit(size: int, name: str, limit: int) -> None:
+    if size > limit:
+        raise HTTPException(
+            413,
+            f"{name} is over the {limit / 1048576:.1f} MB limit per document "
+            "(start the server with a larger --max-upload-mb to allow it)",
+        )
 
 
 def _one_line(exc: RequestValidationError) -> str:

@@ -250,7 +250,12 @@ class _ScanView:
         self.families = [json.loads(line) for line in _lines(out_dir / "families.jsonl")]
         self._family_of = {m: f["family"] for f in self.families for m in f["members"]}
         self._families_by_id = {f["family"]: f for f in self.families}
-        self._dates = dict(self._query("SELECT id, date FROM docs WHERE date IS NOT NULL AND date != ''"))
+        dates = dict(self._query("SELECT id, date FROM docs WHERE date IS NOT NULL AND date != ''"))
+        #: Each family's first and last member date, or ``None`` when no member is dated.
+        self._date_span: dict[str, tuple[str, str] | None] = {}
+        for family in self.families:
+            known = [d for m in family["members"] if (d := dates.get(m))]
+            self._date_span[family["family"]] = (min(known), max(known)) if known else None
         state = json.loads((work / "state.json").read_text()) if (work / "state.json").is_file() else {}
         stamp = f"{state.get('fingerprint', '')}:{self.count()}"
         self._search = _SearchIndex(work, self._db, stamp=stamp)
@@ -309,28 +314,25 @@ class _ScanView:
     def family_list(
         self, order: FamilyOrder, descending: bool, limit: int, offset: int
     ) -> list[FamilySummary]:
-        def dates(family: dict[str, Any]) -> list[str]:
-            return sorted(d for m in family["members"] if (d := self._dates.get(m)))
-
         def key(family: dict[str, Any]) -> tuple[Any, ...]:
             if order == "date":
-                first = dates(family)[:1]
+                span = self._date_span[family["family"]]
                 # Undated families sort last whichever way the list runs.
-                return (bool(first) == descending, first[0] if first else "", len(family["members"]))
+                return (bool(span) == descending, span[0] if span else "", len(family["members"]))
             return (len(family["members"]), family["family"])
 
         ordered = sorted(self.families, key=key, reverse=descending)[offset : offset + limit]
         originals = self.infos(sorted({o for f in ordered for o in f["originals"]}))
         listed = []
         for family in ordered:
-            known = dates(family)
+            span = self._date_span[family["family"]]
             listed.append(
                 FamilySummary(
                     family["family"],
                     len(family["members"]),
                     [originals[o] for o in family["originals"]],
-                    known[0] if known else None,
-                    known[-1] if known else None,
+                    span[0] if span else None,
+                    span[1] if span else None,
                 )
             )
         return listed
