@@ -8,6 +8,7 @@ joined, and passages too small to be trusted are dropped.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -48,6 +49,10 @@ class PassageOptions:
     summary_whole: float = 0.3
     #: A link at either end of a passage must score this share of the passage's median link.
     edge_ratio: float = 0.4
+    #: A passage whose words lie this much in shared runs is a copy, cut to those runs ...
+    copy_share: float = 0.65
+    #: ... of at least this many words.
+    copy_run_words: int = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +95,14 @@ def detect_passages(
     ]
     passages = [_passage(group, d_units, s_units, linked) for group in groups]
     passages = [
-        _refine_edges(_trim_to_copied(p, g, suspicious, source, linked, options), g, suspicious, source)
+        _refine_edges(
+            _snap_to_copy(
+                _trim_to_copied(p, g, suspicious, source, linked, options), g, suspicious, source, options
+            ),
+            g,
+            suspicious,
+            source,
+        )
         for p, g in zip(passages, groups, strict=True)
     ]
     passages = [p for p in passages if _kept(p, options)]
@@ -268,6 +280,47 @@ def _trim_to_copied(
         return p
     return replace(
         p, this_start=this_start, this_end=this_end, source_start=source_start, source_end=source_end
+    )
+
+
+def _snap_to_copy(
+    p: Passage,
+    group: list[tuple[int, int]],
+    suspicious: Sequence[Profile],
+    source: Sequence[Profile],
+    options: PassageOptions,
+) -> Passage:
+    """Cut a copied passage to the first and last word of its shared word runs.
+
+    Sentence boundaries of a copy often differ on the two sides (a list in the source run
+    together into one sentence in the copy, or a copy that starts mid-sentence), so links
+    between whole sentences overshoot. When most of the passage's words lie in long runs
+    found on both sides, those runs mark where the copy really starts and ends.
+    """
+    d_first, d_last, s_first, s_last = _unit_bounds(group)
+    d_tokens = [t for u in suspicious[d_first : d_last + 1] for t in u.tokens]
+    s_tokens = [t for u in source[s_first : s_last + 1] for t in u.tokens]
+    if not d_tokens or not s_tokens:
+        return p
+    starts = [t.start for t in d_tokens]
+
+    def words_in(run: SharedSpan) -> int:
+        return bisect_left(starts, run.derived_end) - bisect_left(starts, run.derived_start)
+
+    # Runs never overlap on a side, so their word counts add up.
+    runs = [
+        r
+        for r in shared_spans(s_tokens, d_tokens, options.copy_run_words)
+        if words_in(r) >= options.copy_run_words
+    ]
+    if not runs or sum(map(words_in, runs)) < options.copy_share * len(d_tokens):
+        return p
+    return replace(
+        p,
+        this_start=min(r.derived_start for r in runs),
+        this_end=max(r.derived_end for r in runs),
+        source_start=min(r.source_start for r in runs),
+        source_end=max(r.source_end for r in runs),
     )
 
 
