@@ -49,6 +49,10 @@ class PassageOptions:
     summary_whole: float = 0.3
     #: A link at either end of a passage must score this share of the passage's median link.
     edge_ratio: float = 0.4
+    #: In a pair holding a copy (a passage whose links average this much) ...
+    copy_mean: float = 0.95
+    #: ... passages whose links average less than this share of the copy's are chance overlap.
+    beside_copy_ratio: float = 0.5
     #: A passage whose words lie this much in shared runs is a copy, cut to those runs ...
     copy_share: float = 0.65
     #: ... of at least this many words.
@@ -67,6 +71,8 @@ class Passage:
     links: int
     #: The score of the strongest link.
     best: float
+    #: The mean score of its links.
+    mean: float
 
 
 #: Alignment settings for PAN: a lower lexical bar than news pairs, because passages are
@@ -105,11 +111,24 @@ def detect_passages(
         )
         for p, g in zip(passages, groups, strict=True)
     ]
-    passages = [p for p in passages if _kept(p, options)]
+    passages = _without_chance_beside_copy([p for p in passages if _kept(p, options)], options)
     summaries = _summaries(seeds, d_units, s_units, linked, options)
     if summaries:
         passages = [p for p in passages if not any(_overlaps(p, s) for s in summaries)] + summaries
     return sorted(passages, key=lambda p: (p.this_start, p.source_start))
+
+
+def _without_chance_beside_copy(passages: list[Passage], options: PassageOptions) -> list[Passage]:
+    """Drop weak passages from a pair whose strongest passage is a copy.
+
+    A pair of documents is reused one way: when one passage is copied word for word,
+    other passages of loosely related sentences are topical overlap (two pages on the
+    same subject), not another rewrite.
+    """
+    strongest = max((p.mean for p in passages), default=0.0)
+    if strongest < options.copy_mean:
+        return passages
+    return [p for p in passages if p.mean >= options.beside_copy_ratio * strongest]
 
 
 def _summaries(
@@ -243,6 +262,7 @@ def _passage(
         source_end=max(u.end for u in ss),
         links=min(len({i for i, _ in group}), len({j for _, j in group})),
         best=max(linked.scored[seed].score for seed in group),
+        mean=sum(linked.scored[seed].score for seed in group) / len(group),
     )
 
 
