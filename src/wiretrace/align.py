@@ -24,7 +24,7 @@ import functools
 import itertools
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -170,7 +170,8 @@ class Weights:
         ``fsum`` makes the total independent of set order, which varies between processes
         with Python's string hashing; engines on different machines must agree exactly.
         """
-        return math.fsum(self(s) for s in stems)
+        idf, unseen = self._idf, self._unseen
+        return math.fsum([idf.get(s, unseen) for s in stems])
 
 
 @dataclass(slots=True)
@@ -411,8 +412,8 @@ def _build_links(
     scored: dict[tuple[int, int], Evidence],
     options: AlignOptions,
 ) -> list[Link]:
-    d_facts = unit_facts(derived)
-    s_facts = unit_facts(source)
+    d_facts = unit_facts(derived, groups)
+    s_facts = unit_facts(source, {j for js in groups.values() for j in js})
     sources_used = Counter(j for js in groups.values() for j in js)
     conflicts_of = {
         i: substitutions(
@@ -449,16 +450,23 @@ def _build_links(
     return links
 
 
-def unit_facts(doc: Document) -> dict[int, list[Fact]]:
-    """The facts of each alignable unit, by unit index; cached per text and segmentation."""
-    units = tuple((u.index, u.start, u.end) for u in doc.units if u.role in ALIGNABLE_ROLES)
-    return dict(zip((i for i, _, _ in units), _facts_per_span(doc.text, units), strict=True))
+def unit_facts(doc: Document, indices: Iterable[int] | None = None) -> dict[int, list[Fact]]:
+    """The facts of each alignable unit (or of those in ``indices``), by unit index.
+
+    Facts are cached per unit: corpus engines align one document against many others,
+    and alignment needs the facts of linked units only.
+    """
+    wanted = None if indices is None else set(indices)
+    return {
+        u.index: _span_facts(doc.text, u.start, u.end)
+        for u in doc.units
+        if u.role in ALIGNABLE_ROLES and (wanted is None or u.index in wanted)
+    }
 
 
-@functools.lru_cache(maxsize=512)
-def _facts_per_span(text: str, units: tuple[tuple[int, int, int], ...]) -> tuple[list[Fact], ...]:
-    # Cached: corpus engines and the index align one document against many others.
-    return tuple(extract_facts(text, [(start, end)]) for _, start, end in units)
+@functools.lru_cache(maxsize=4096)
+def _span_facts(text: str, start: int, end: int) -> list[Fact]:
+    return extract_facts(text, [(start, end)])
 
 
 def _label(
