@@ -15,6 +15,8 @@ from tests.conftest import SHARED, WIRE
 from wiretrace.errors import InputError
 from wiretrace.pan import (
     Annotation,
+    Passage,
+    PassageOptions,
     detect_pair,
     detections_xml,
     pair_file_name,
@@ -23,6 +25,7 @@ from wiretrace.pan import (
     score,
     write_detections,
 )
+from wiretrace.pan.detect import _without_chance_beside_copy
 
 PAN13 = SHARED / "data" / "pan13-train"
 
@@ -146,6 +149,30 @@ def test_detects_the_copied_passage_and_nothing_else(corpus: Path) -> None:
     assert result.detections == 1
     assert result.plagdet > 0.95
     assert detect_pair(corpus / "susp" / "suspicious-document00002.txt", src) == []
+
+
+def test_copy_starting_inside_a_sentence_is_cut_to_the_copied_words(tmp_path: Path) -> None:
+    copied = WIRE.split("\n\n")[2] + " " + WIRE.split("\n\n")[3]
+    # The copy starts mid-sentence, after words of the suspicious document's own.
+    lead_in = "Readers of our weekly column on rail travel asked about the news, and we can report that "
+    susp, src = tmp_path / "susp.txt", tmp_path / "src.txt"
+    susp.write_text(GARDEN + "\n\n" + lead_in + copied[0].lower() + copied[1:] + "\n")
+    src.write_text(TRAINS + "\n\n" + WIRE + "\n")
+    [detection] = detect_pair(susp, src)
+    text = susp.read_text()
+    assert detection.this_offset == text.index(lead_in) + len(lead_in)
+    # It ends with the last copied word: only the closing full stop is left out.
+    assert text[detection.this_offset + detection.this_length :].strip() == "."
+
+
+def test_weak_passages_beside_a_copy_are_dropped() -> None:
+    copy = Passage(0, 900, 0, 900, links=6, best=1.0, mean=0.99)
+    chance = Passage(2000, 2300, 3000, 3400, links=2, best=0.45, mean=0.4)
+    rewrite = Passage(4000, 4500, 5000, 5500, links=4, best=0.8, mean=0.6)
+    options = PassageOptions()
+    assert _without_chance_beside_copy([copy, chance, rewrite], options) == [copy, rewrite]
+    # Without a copy in the pair there is nothing to measure weak passages against.
+    assert _without_chance_beside_copy([chance, rewrite], options) == [chance, rewrite]
 
 
 def wiretrace(*args: str) -> subprocess.CompletedProcess[str]:
