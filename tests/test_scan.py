@@ -20,7 +20,7 @@ from tests.corpus_fixture import BOILERPLATE, REWRITES, STORIES, write_corpus
 from wiretrace.errors import WiretraceError
 from wiretrace.scan import CandidateOptions, Problem, Record, ScanOptions, read_corpus, read_outputs, scan
 from wiretrace.scan.candidates import lexical_candidates
-from wiretrace.scan.families import build_families
+from wiretrace.scan.families import WHOLE_FAMILY_LIMIT, build_families
 from wiretrace.scan.features import shingles
 from wiretrace.scan.pairs import PairResult
 
@@ -187,6 +187,42 @@ def test_families_never_form_cycles_and_the_least_certain_edge_gives_way() -> No
     edges = {(e["source"], e["target"]): e["direction"] for e in families[0].edges}
     assert edges == {("x", "y"): "known", ("y", "z"): "known", ("x", "z"): "unknown"}
     assert families[0].originals == ["x"]
+
+
+def test_a_chain_of_partial_relations_does_not_join_two_stories_into_one_family() -> None:
+    links = [{"a": [[0, 10]], "b": [[0, 10]]}] * 6
+
+    def story(wire: str, papers: int) -> list[PairResult]:
+        # Each rewrite shares six sentences with the wire and with every other rewrite.
+        members = [wire] + [f"{wire}-paper{i}" for i in range(papers)]
+        return [
+            PairResult(a, b, True, source=a, target=b, verdict={"containment": 0.9}, links=links)
+            for k, a in enumerate(members)
+            for b in members[k + 1 :]
+        ]
+
+    # One stock background sentence, repeated in a paper of each story.
+    bridge = PairResult("floods-paper0", "quake-paper0", True, links=links[:1], verdict={"containment": 0.05})
+    families = build_families(
+        [*story("floods", WHOLE_FAMILY_LIMIT), *story("quake", WHOLE_FAMILY_LIMIT), bridge]
+    )
+    assert [len(f.members) for f in families] == [WHOLE_FAMILY_LIMIT + 1] * 2
+    assert {f.originals[0] for f in families} == {"floods", "quake"}
+    assert not any(
+        {"floods-paper0", "quake-paper0"} <= {e["source"], e["target"]} for f in families for e in f.edges
+    )
+    # The same pairs in another order give the same families.
+    shuffled = build_families(
+        [bridge, *reversed(story("quake", WHOLE_FAMILY_LIMIT)), *story("floods", WHOLE_FAMILY_LIMIT)]
+    )
+    assert [f.to_dict() for f in shuffled] == [f.to_dict() for f in families]
+
+
+def test_small_groups_stay_whole_even_as_a_chain() -> None:
+    chain = [PairResult(f"d{i}", f"d{i + 1}", True, source=f"d{i}", target=f"d{i + 1}") for i in range(5)]
+    [family] = build_families(chain)
+    assert family.members == [f"d{i}" for i in range(6)]
+    assert family.originals == ["d0"]
 
 
 # -- command line, resume, bad input ------------------------------------------------------

@@ -1,7 +1,13 @@
-"""Reuse families: connected groups of related documents, their originals, and who took from whom.
+"""Reuse families: groups of documents that share one story, their originals, and who took from whom.
 
 Edges come only from pairs that the compare engine judged to be reuse, never from shared
-boilerplate alone, so a family cannot chain unrelated stories through a stock phrase.
+boilerplate alone. Connected groups of related documents are families as they are, up to
+a size; a larger group is split into communities (Louvain modularity, weighted by the
+number of linked sentences). Wire services repeat background paragraphs across many
+different stories, and each repeat is a real but partial relation; followed transitively,
+such relations join hundreds of unrelated stories into one component. Communities keep
+the densely linked stories apart. A relation between two families stays in the pairs
+output and is an edge of neither.
 
 Direction: each related pair says which side is the original (dates first, else the
 content evidence of :func:`~wiretrace.judge.decide_direction`). Within a family the
@@ -50,34 +56,43 @@ def build_families(
     >>> [f.to_dict() for f in build_families([p])]  # doctest: +ELLIPSIS
     [{'family': 'f-...', 'members': ['paper', 'wire'], 'originals': ['wire'], 'edges': [{'source': 'wire', ...}]}]
     """
-    related = [p for p in pairs if p.related]
-    groups = _connected(related)
+    related = sorted((p for p in pairs if p.related), key=lambda p: (p.a, p.b))
+    groups = _groups(related)
     by_member = {m: i for i, members in enumerate(groups) for m in members}
     edges_of: dict[int, list[PairResult]] = defaultdict(list)
     for pair in related:
-        edges_of[by_member[pair.a]].append(pair)
+        if by_member[pair.a] == by_member[pair.b]:
+            edges_of[by_member[pair.a]].append(pair)
     families = [_family(sorted(members), edges_of[i], dates or {}) for i, members in enumerate(groups)]
     return sorted(families, key=lambda f: (-len(f.members), f.members[0]))
 
 
-def _connected(pairs: list[PairResult]) -> list[set[str]]:
-    parent: dict[str, str] = {}
+#: Connected groups up to this many documents are families as they are; larger ones are
+#: split into communities. On the benchmark corpus no true reuse component of PAN 2013 is
+#: split by more than this, while wire-update chains reach hundreds (docs/benchmarks.md).
+WHOLE_FAMILY_LIMIT = 30
 
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
 
-    for pair in pairs:
-        ra, rb = find(pair.a), find(pair.b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[str, set[str]] = defaultdict(set)
-    for member in list(parent):
-        groups[find(member)].add(member)
-    return list(groups.values())
+def _groups(related: list[PairResult]) -> list[set[str]]:
+    """Connected groups of related documents, the large ones split into communities.
+
+    The graph is built in sorted order and Louvain is seeded, so every engine and every
+    run gets the same families from the same pairs.
+    """
+    import networkx as nx
+
+    graph = nx.Graph()
+    for pair in related:
+        graph.add_edge(pair.a, pair.b, weight=max(1, len(pair.links)))
+    groups: list[set[str]] = []
+    for component in sorted(nx.connected_components(graph), key=min):
+        if len(component) <= WHOLE_FAMILY_LIMIT:
+            groups.append(set(component))
+            continue
+        subgraph = graph.subgraph(sorted(component))
+        communities = nx.community.louvain_communities(subgraph, weight="weight", seed=0)
+        groups.extend(sorted((set(c) for c in communities), key=min))
+    return groups
 
 
 def _family(members: list[str], pairs: list[PairResult], dates: Mapping[str, str | None]) -> Family:
