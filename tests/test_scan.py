@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -216,6 +217,29 @@ def test_a_chain_of_partial_relations_does_not_join_two_stories_into_one_family(
         [bridge, *reversed(story("quake", WHOLE_FAMILY_LIMIT)), *story("floods", WHOLE_FAMILY_LIMIT)]
     )
     assert [f.to_dict() for f in shuffled] == [f.to_dict() for f in families]
+
+
+def test_split_families_are_the_same_in_every_process() -> None:
+    # Engines build families in different processes, each with its own string hash seed.
+    program = (
+        "import json; from wiretrace.scan.pairs import PairResult; "
+        "from wiretrace.scan.families import build_families; "
+        "pairs = [PairResult(f'd{i}', f'd{(i * 7 + k) % 90}', True, links=[{}] * (1 + i % 3)) "
+        "for i in range(90) for k in (1, 2)]; "
+        "print(json.dumps([f.to_dict() for f in build_families(pairs)]))"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", program],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
+    assert len(json.loads(outputs.pop())) > 1  # the 90 documents were split
 
 
 def test_small_groups_stay_whole_even_as_a_chain() -> None:

@@ -76,22 +76,25 @@ WHOLE_FAMILY_LIMIT = 30
 def _groups(related: list[PairResult]) -> list[set[str]]:
     """Connected groups of related documents, the large ones split into communities.
 
-    The graph is built in sorted order and Louvain is seeded, so every engine and every
-    run gets the same families from the same pairs.
+    Nodes are numbered in sorted order and Louvain is seeded: networkx iterates over sets
+    of nodes, and integers, unlike strings, hash the same in every process, so every
+    engine and every run gets the same families from the same pairs.
     """
     import networkx as nx
 
+    names = sorted({doc for pair in related for doc in (pair.a, pair.b)})
+    number = {name: i for i, name in enumerate(names)}
     graph = nx.Graph()
+    graph.add_nodes_from(range(len(names)))
     for pair in related:
-        graph.add_edge(pair.a, pair.b, weight=max(1, len(pair.links)))
+        graph.add_edge(number[pair.a], number[pair.b], weight=max(1, len(pair.links)))
     groups: list[set[str]] = []
     for component in sorted(nx.connected_components(graph), key=min):
         if len(component) <= WHOLE_FAMILY_LIMIT:
-            groups.append(set(component))
+            groups.append({names[i] for i in component})
             continue
-        subgraph = graph.subgraph(sorted(component))
-        communities = nx.community.louvain_communities(subgraph, weight="weight", seed=0)
-        groups.extend(sorted((set(c) for c in communities), key=min))
+        communities = nx.community.louvain_communities(graph.subgraph(component), weight="weight", seed=0)
+        groups.extend({names[i] for i in c} for c in sorted(communities, key=min))
     return groups
 
 
