@@ -111,10 +111,11 @@ def detect_passages(
         )
         for p, g in zip(passages, groups, strict=True)
     ]
-    passages = _without_chance_beside_copy([p for p in passages if _kept(p, options)], options)
+    passages = [p for p in passages if _kept(p, options)]
     summaries = _summaries(seeds, d_units, s_units, linked, options)
     if summaries:
         passages = [p for p in passages if not any(_overlaps(p, s) for s in summaries)] + summaries
+    passages = _without_chance_beside_copy(passages, options)
     return sorted(passages, key=lambda p: (p.this_start, p.source_start))
 
 
