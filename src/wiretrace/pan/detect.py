@@ -99,24 +99,29 @@ def detect_passages(
         _trim_edges(g, linked, options.edge_ratio)
         for g in _attach_weak(_cluster(seeds, options.max_gap), weak, options.attach_gap)
     ]
-    passages = [_passage(group, d_units, s_units, linked) for group in groups]
-    passages = [
-        _refine_edges(
-            _snap_to_copy(
-                _trim_to_copied(p, g, suspicious, source, linked, options), g, suspicious, source, options
-            ),
-            g,
-            suspicious,
-            source,
-        )
-        for p, g in zip(passages, groups, strict=True)
-    ]
+    passages = [_bounded_passage(g, suspicious, source, d_units, s_units, linked, options) for g in groups]
     passages = [p for p in passages if _kept(p, options)]
     summaries = _summaries(seeds, d_units, s_units, linked, options)
     if summaries:
         passages = [p for p in passages if not any(_overlaps(p, s) for s in summaries)] + summaries
     passages = _without_chance_beside_copy(passages, options)
     return sorted(passages, key=lambda p: (p.this_start, p.source_start))
+
+
+def _bounded_passage(
+    group: list[tuple[int, int]],
+    suspicious: Sequence[Profile],
+    source: Sequence[Profile],
+    d_units: Sequence[Unit],
+    s_units: Sequence[Unit],
+    linked: UnitLinks,
+    options: PassageOptions,
+) -> Passage:
+    """The passage a group of links spans, its ends moved to where the reuse starts and stops."""
+    p = _passage(group, d_units, s_units, linked)
+    p = _trim_to_copied(p, group, suspicious, source, linked, options)
+    p = _snap_to_copy(p, group, suspicious, source, options)
+    return _refine_edges(p, group, suspicious, source)
 
 
 def _without_chance_beside_copy(passages: list[Passage], options: PassageOptions) -> list[Passage]:
