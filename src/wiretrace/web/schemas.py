@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from wiretrace.judge import Verdict
+
 
 class CompareRequest(BaseModel):
     """Two texts to compare. Names are optional and only label the report."""
@@ -65,17 +67,6 @@ class ReportFacts(BaseModel):
     detail: list[dict[str, str]]
 
 
-class ReportVerdict(BaseModel):
-    """Whether one text derives from the other, which is the original, and why."""
-
-    derived: str
-    source: str
-    containment: float
-    coverage: float
-    credit: str | None
-    explanation: str
-
-
 class CompareReport(BaseModel):
     """The compare report: both documents, the links between them, facts and verdict."""
 
@@ -85,7 +76,7 @@ class CompareReport(BaseModel):
     unlinked: dict[str, list[int]]
     left_out: dict[str, list[dict[str, int | str]]]
     facts: ReportFacts
-    verdict: ReportVerdict
+    verdict: Verdict
 
 
 class Health(BaseModel):
