@@ -81,16 +81,22 @@ class DocumentCache:
     def __init__(self, layout: bool, size: int = _CACHED_DOCUMENTS) -> None:
         self._layout = layout
         self._size = size
-        self._items: OrderedDict[str, tuple[Document, list[Profile], np.ndarray]] = OrderedDict()
-        self._shingles: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._items: OrderedDict[str, tuple[Document, list[Profile]]] = OrderedDict()
+        self._shingles: OrderedDict[str, tuple[str, np.ndarray]] = OrderedDict()
 
-    def get(self, record: Record) -> tuple[Document, list[Profile], np.ndarray]:
-        """The document of ``record``, segmented and profiled, with its shingles."""
+    def get(self, record: Record) -> tuple[Document, list[Profile]]:
+        """The document of ``record``, segmented and profiled.
+
+        Entries are found by id and checked against the text, so two texts under one id
+        (two files named alike) never share an entry.
+        """
         item = self._items.get(record.id)
+        if item is not None and item[0].text != record.text:
+            item = None  # the same id for another text: two files named alike, say
         if item is None:
             doc = Document(record.id, record.text, record.title, record.date, record.url)
             segment(doc, layout=self._layout)
-            item = (doc, [profile(u) for u in doc.units], self.shingles(record))
+            item = (doc, [profile(u) for u in doc.units])
             self._items[record.id] = item
             if len(self._items) > self._size:
                 self._items.popitem(last=False)
@@ -100,15 +106,12 @@ class DocumentCache:
 
     def shingles(self, record: Record) -> np.ndarray:
         """Only the shingles: cheap, and enough to turn most candidates away unsegmented."""
-        item = self._items.get(record.id)
-        if item is not None:
-            return item[2]
         found = self._shingles.get(record.id)
-        if found is None:
-            found = self._shingles[record.id] = shingles(record.text)
+        if found is None or found[0] != record.text:
+            found = self._shingles[record.id] = (record.text, shingles(record.text))
             if len(self._shingles) > 4 * self._size:
                 self._shingles.popitem(last=False)
-        return found
+        return found[1]
 
 
 def window_shared(a: np.ndarray, b: np.ndarray, boilerplate: np.ndarray, window: int) -> int:
@@ -152,8 +155,8 @@ def relate(
     )
     if not _worth_comparing(shared, similarity, semantic_threshold, options):
         return result
-    doc_a, prof_a, _ = cache.get(record_a)
-    doc_b, prof_b, _ = cache.get(record_b)
+    doc_a, prof_a = cache.get(record_a)
+    doc_b, prof_b = cache.get(record_b)
     comparison = compare_segmented(doc_a, doc_b, prof_a, prof_b, options.align, facts=False)
     return _with_comparison(result, comparison, boiler)
 
