@@ -39,6 +39,14 @@ def test_substitution_needs_the_same_slot() -> None:
     assert swapped == {("Friday", "Tuesday"), ("Cuba", "Vietnam")}
 
 
+def test_spacing_inside_a_figure_is_not_a_change() -> None:
+    a = "The ticket costs $1000 and rose 12% this year."
+    b = "The ticket costs $ 1000 and rose 12 % this year."
+    fa, fb = extract_facts(a, [(0, len(a))]), extract_facts(b, [(0, len(b))])
+    assert [f.key for f in fa] == [f.key for f in fb]
+    assert substitutions(fa, fb, a, b) == []
+
+
 def test_names_in_different_slots_are_not_substitutions() -> None:
     a = "Cuba and China signed a deal."
     b = "The deal was praised in Vietnam by officials."

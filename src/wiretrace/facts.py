@@ -258,10 +258,14 @@ _LEADING_THE = re.compile(r"^the\s+")
 _SPACES_QUOTES = re.compile(r"[\s\"\u201c\u201d]+")
 
 
+#: Spacing that does not change a figure: "$ 1000" is "$1000", "12 %" is "12%".
+_SPACE_IN_FIGURE = re.compile(r"(?<=[$\u20ac\u00a3\u00a5])\s+(?=\d)|(?<=\d)\s+(?=%)")
+
+
 @lru_cache(maxsize=100_000)
 def _normalise(text: str) -> str:
     text = _LEADING_THE.sub("", _POSSESSIVE.sub("", text.lower()))
-    return _SPACES_QUOTES.sub(" ", text).strip(" .,")
+    return _SPACE_IN_FIGURE.sub("", _SPACES_QUOTES.sub(" ", text)).strip(" .,")
 
 
 def distinct(facts: Iterable[Fact]) -> list[Fact]:
