@@ -14,9 +14,11 @@ import pytest
 
 from tests.conftest import WIRETRACE
 from tests.corpus_fixture import REWRITES, STORIES, distractors
+from wiretrace.document import Document
 from wiretrace.errors import InputError
 from wiretrace.index import Index
 from wiretrace.scan.records import Record
+from wiretrace.segment import segment
 
 
 def _stories() -> list[Record]:
@@ -62,6 +64,39 @@ def test_two_articles_under_one_id_are_each_matched_on_their_own_text(index: Ind
     for rewrite_id in ("blog-airline", "paper-election", "blog-airline"):
         _, source_id, text = REWRITES[rewrite_id]
         assert [m.source for m in index.match(Record("story", text))] == [source_id]
+
+
+def test_stored_segmentation_is_the_segmenters_and_gives_the_same_reports(tmp_path: Path) -> None:
+    path = tmp_path / "wire.db"
+    with Index(path) as store:
+        store.add_records(_stories())
+        for doc_id, (_, text) in STORIES.items():
+            stored = store._record(
+                store._db.execute("SELECT n FROM docs WHERE id = ?", (doc_id,)).fetchone()[0]
+            )[1]
+            fresh = segment(Document(doc_id, text), layout=True)
+            assert stored == [(u.start, u.end, u.role) for u in fresh]
+        _, _, rewrite = REWRITES["paper-election"]
+        with_stored = [m.to_dict() for m in store.match(Record("paper", rewrite))]
+    with sqlite3.connect(path) as db:  # as if another segmenter had stored them
+        db.execute("UPDATE meta SET value = 'another segmenter' WHERE key = 'segmenter'")
+    with Index(path) as store:
+        assert store._record(1)[1] is None
+        assert [m.to_dict() for m in store.match(Record("paper", rewrite))] == with_stored
+
+
+def test_an_index_from_before_stored_segmentation_still_matches(tmp_path: Path) -> None:
+    path = tmp_path / "wire.db"
+    with Index(path) as store:
+        store.add_records(_stories())
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE docs DROP COLUMN units")
+        db.execute("DELETE FROM meta WHERE key = 'segmenter'")
+    with Index(path) as store:
+        _, source_id, rewrite = REWRITES["paper-election"]
+        assert [m.source for m in store.match(Record("paper", rewrite))] == [source_id]
+        store.add_records([Record("wire-late", STORIES["wire-floods"][1] + " More rain is due.")])
+        assert store._db.execute("SELECT COUNT(*) FROM docs WHERE units IS NOT NULL").fetchone()[0] == 1
 
 
 def test_search_uses_full_text_and_treats_query_syntax_as_words(index: Index) -> None:

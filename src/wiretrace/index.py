@@ -32,19 +32,21 @@ from typing import Any
 import numpy as np
 
 from wiretrace.compare import Comparison, compare_segmented
+from wiretrace.document import Document, Role
 from wiretrace.embed import DEFAULT_MODEL
 from wiretrace.errors import InputError, WiretraceError
 from wiretrace.scan.candidates import vector_index
 from wiretrace.scan.features import passages, shingles
 from wiretrace.scan.pairs import SCAN_ALIGN, DocumentCache
 from wiretrace.scan.records import Problem, Record, read_corpus
+from wiretrace.segment import SEGMENTER_VERSION, segment
 
 _SCHEMA = """
 PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS docs (
     n INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, text TEXT NOT NULL, title TEXT,
-    date TEXT, outlet TEXT, url TEXT, digest TEXT NOT NULL
+    date TEXT, outlet TEXT, url TEXT, digest TEXT NOT NULL, units BLOB
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(title, text, content='docs', content_rowid='n');
 CREATE TRIGGER IF NOT EXISTS docs_ai AFTER INSERT ON docs BEGIN
@@ -125,6 +127,7 @@ class Index:
         self.model = self._setting("model", model)
         self.semantic = self._setting("semantic", str(semantic)) == "True"
         self.layout = self._setting("layout", str(layout)) == "True"
+        self._store_units = self._units_stored_by_this_version()
         self.max_df = max_df
         self.min_shared = min_shared
         self.semantic_threshold = semantic_threshold
@@ -143,6 +146,13 @@ class Index:
 
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+
+    def _units_stored_by_this_version(self) -> bool:
+        """Whether stored segmentations are this segmenter's: a file made by another
+        version of wiretrace or nupunkt is segmented afresh at match time instead."""
+        if "units" not in {row[1] for row in self._db.execute("PRAGMA table_info(docs)")}:
+            self._db.execute("ALTER TABLE docs ADD COLUMN units BLOB")  # a file older than the column
+        return self._setting("segmenter", SEGMENTER_VERSION) == SEGMENTER_VERSION
 
     def _setting(self, key: str, default: str) -> str:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -184,6 +194,7 @@ class Index:
         if row and row[1] == digest:
             return "unchanged"
         values = shingles(record.text)
+        units = _encode_units(record, self.layout) if self._store_units else None
         spans = passages(record.text)
         vectors = encode([record.text[p.start : p.end] for p in spans]) if encode and spans else None
         self._db.execute("BEGIN IMMEDIATE")
@@ -191,8 +202,9 @@ class Index:
             if row:
                 self._delete(row[0])
             cursor = self._db.execute(
-                "INSERT INTO docs (id, text, title, date, outlet, url, digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (record.id, record.text, record.title, record.date, record.outlet, record.url, digest),
+                "INSERT INTO docs (id, text, title, date, outlet, url, digest, units) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (record.id, record.text, record.title, record.date, record.outlet, record.url, digest, units),
             )
             number = int(cursor.lastrowid or 0)
             postings = {(int(h), (i // _WINDOW)) for i, h in enumerate(values.view(np.int64).tolist())}
@@ -272,20 +284,22 @@ class Index:
         doc, prof = self._cache.get(article)
         matches: list[Match] = []
         for number, shared, similarity in candidates:
-            source = self._record(number)
+            source, units = self._record(number)
             if source.id == article.id:
                 continue
-            s_doc, s_prof = self._cache.get(source)
+            s_doc, s_prof = self._cache.get(source, units)
             comparison = compare_segmented(s_doc, doc, s_prof, prof, SCAN_ALIGN)
             if comparison.verdict.derived != "none":
                 matches.append(Match(source.id, shared, similarity, comparison))
         return matches
 
-    def _record(self, number: int) -> Record:
+    def _record(self, number: int) -> tuple[Record, list[tuple[int, int, Role]] | None]:
+        """An indexed document, with its stored segmentation where it can be used."""
         row = self._db.execute(
-            "SELECT id, text, title, date, outlet, url FROM docs WHERE n = ?", (number,)
+            "SELECT id, text, title, date, outlet, url, units FROM docs WHERE n = ?", (number,)
         ).fetchone()
-        return Record(*row, origin=str(self.path))
+        units = _decode_units(row[6]) if self._store_units and row[6] is not None else None
+        return Record(*row[:6], origin=str(self.path)), units
 
     def _lexical_candidates(self, values: np.ndarray) -> dict[int, int]:
         """Indexed documents with a window sharing ``min_shared`` shingles with one of the article's."""
@@ -346,6 +360,22 @@ class Index:
         index = vector_index(np.ascontiguousarray(matrix))
         self._vectors = (count, index, owners)
         return owners, index
+
+
+_ROLES = list(Role)
+
+
+def _encode_units(record: Record, layout: bool) -> bytes:
+    """A document's segmentation as ``(start, end, role)`` int32 triples: segmenting a long
+    source was a sixth of a match."""
+    doc = Document(record.id, record.text)
+    units = segment(doc, layout=layout)
+    return np.array([(u.start, u.end, _ROLES.index(u.role)) for u in units], dtype=np.int32).tobytes()
+
+
+def _decode_units(blob: bytes) -> list[tuple[int, int, Role]]:
+    triples = np.frombuffer(blob, dtype=np.int32).reshape(-1, 3).tolist()
+    return [(start, end, _ROLES[role]) for start, end, role in triples]
 
 
 def fts_query(query: str) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 
 from wiretrace.align import AlignOptions, Profile, profile
 from wiretrace.compare import Comparison, compare_segmented
-from wiretrace.document import Document
+from wiretrace.document import Document, Role, Unit
 from wiretrace.scan.features import shingles
 from wiretrace.scan.records import Record
 from wiretrace.segment import segment
@@ -84,8 +84,10 @@ class DocumentCache:
         self._items: OrderedDict[str, tuple[Document, list[Profile]]] = OrderedDict()
         self._shingles: OrderedDict[str, tuple[str, np.ndarray]] = OrderedDict()
 
-    def get(self, record: Record) -> tuple[Document, list[Profile]]:
-        """The document of ``record``, segmented and profiled.
+    def get(
+        self, record: Record, units: list[tuple[int, int, Role]] | None = None
+    ) -> tuple[Document, list[Profile]]:
+        """The document of ``record``, segmented (or cut into ``units`` already found) and profiled.
 
         Entries are found by id and checked against the text, so two texts under one id
         (two files named alike) never share an entry.
@@ -95,7 +97,10 @@ class DocumentCache:
             item = None  # the same id for another text: two files named alike, say
         if item is None:
             doc = Document(record.id, record.text, record.title, record.date, record.url)
-            segment(doc, layout=self._layout)
+            if units is None:
+                segment(doc, layout=self._layout)
+            else:
+                doc.units = [Unit(i, s, e, role, record.text[s:e]) for i, (s, e, role) in enumerate(units)]
             item = (doc, [profile(u) for u in doc.units])
             self._items[record.id] = item
             if len(self._items) > self._size:
