@@ -181,9 +181,18 @@ def _pairs_stage(
     total = len(candidates)
     report("judging pairs", len(done_keys), total)
     boilerplate = store.load_arrays("candidates")["boilerplate"]
+    features = store.load_arrays("features", keys=("shingles", "lengths"))
     jobs = [list(group) for _, group in groupby(todo, key=lambda t: t[0])]
     jobs = [job[i : i + _PAIRS_PER_JOB] for job in jobs for i in range(0, len(job), _PAIRS_PER_JOB)]
-    _worker.update(store=store, options=options, boilerplate=boilerplate)
+    # Workers are forked after this, so they share the shingles of the features stage
+    # instead of hashing every document again for the cheap check.
+    _worker.update(
+        store=store,
+        options=options,
+        boilerplate=boilerplate,
+        shingles=features["shingles"],
+        bounds=np.concatenate(([0], np.cumsum(features["lengths"]))),
+    )
     with store.append_checked() as writer:
         for results in _pool_map(_judge_job, jobs, options.workers):
             for record in results:
@@ -199,6 +208,9 @@ def _judge_job(job: list[tuple[int, int, float]]) -> list[dict[str, Any]]:
     cache = _worker.setdefault("cache", DocumentCache(options.pairs.layout))
     numbers = sorted({n for a, b, _ in job for n in (a, b)})
     records = dict(store.records(numbers))
+    flat, bounds = _worker["shingles"], _worker["bounds"]
+    for number in numbers:
+        cache.add_shingles(records[number], flat[bounds[number] : bounds[number + 1]])
     out = []
     for a, b, similarity in job:
         result = judge_pair(records[a], records[b], similarity, options, _worker["boilerplate"], cache)

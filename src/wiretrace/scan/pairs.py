@@ -109,6 +109,13 @@ class DocumentCache:
             self._items.move_to_end(record.id)
         return item
 
+    def add_shingles(self, record: Record, values: np.ndarray) -> None:
+        """Remember shingles computed elsewhere (the scan's features stage) for ``record``."""
+        self._shingles[record.id] = (record.text, values)
+        self._shingles.move_to_end(record.id)
+        if len(self._shingles) > 4 * self._size:
+            self._shingles.popitem(last=False)
+
     def shingles(self, record: Record) -> np.ndarray:
         """Only the shingles: cheap, and enough to turn most candidates away unsegmented."""
         found = self._shingles.get(record.id)

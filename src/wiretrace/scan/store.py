@@ -137,10 +137,10 @@ class ScanStore:
             os.fsync(handle.fileno())
         tmp.replace(self.root / f"{name}.npz")
 
-    def load_arrays(self, name: str) -> dict[str, np.ndarray]:
-        """Arrays saved by :meth:`save_arrays`."""
+    def load_arrays(self, name: str, keys: Iterable[str] | None = None) -> dict[str, np.ndarray]:
+        """Arrays saved by :meth:`save_arrays`: all of them, or those named in ``keys``."""
         with np.load(self.root / f"{name}.npz") as data:
-            return {key: data[key] for key in data.files}
+            return {key: data[key] for key in (data.files if keys is None else keys)}
 
     # -- judged pairs -------------------------------------------------------------------
     def checked_pairs(self) -> list[dict[str, Any]]:
