@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import WIRETRACE
 from tests.corpus_fixture import REWRITES, STORIES, distractors
+from wiretrace import index as index_module
 from wiretrace.document import Document
 from wiretrace.errors import InputError
 from wiretrace.index import Index
@@ -97,6 +98,22 @@ def test_an_index_from_before_stored_segmentation_still_matches(tmp_path: Path) 
         assert [m.source for m in store.match(Record("paper", rewrite))] == [source_id]
         store.add_records([Record("wire-late", STORIES["wire-floods"][1] + " More rain is due.")])
         assert store._db.execute("SELECT COUNT(*) FROM docs WHERE units IS NOT NULL").fetchone()[0] == 1
+
+
+def test_an_old_index_that_cannot_be_updated_is_read_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "wire.db"
+    with Index(path) as store:
+        store.add_records(_stories())
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE docs DROP COLUMN units")
+        db.execute("DELETE FROM meta WHERE key = 'segmenter'")
+    # A read-only file refuses the update; root ignores file modes, so the refusal is staged.
+    monkeypatch.setattr(index_module, "_UPGRADE", "INSERT INTO no_such_table VALUES (1);")
+    with Index(path) as store:
+        _, source_id, rewrite = REWRITES["paper-election"]
+        assert [m.source for m in store.match(Record("paper", rewrite))] == [source_id]
 
 
 def test_search_uses_full_text_and_treats_query_syntax_as_words(index: Index) -> None:

@@ -56,13 +56,16 @@ CREATE TRIGGER IF NOT EXISTS docs_ad AFTER DELETE ON docs BEGIN
     INSERT INTO docs_fts(docs_fts, rowid, title, text) VALUES ('delete', old.n, old.title, old.text);
 END;
 CREATE TABLE IF NOT EXISTS postings (hash INTEGER NOT NULL, doc INTEGER NOT NULL, window INTEGER NOT NULL);
--- Covers the lookup by hash, so matching reads the index alone; it replaces the hash-only
--- index that older files have (half the lookup time for an 800-word article).
-DROP INDEX IF EXISTS postings_hash;
-CREATE INDEX IF NOT EXISTS postings_lookup ON postings(hash, doc, window);
 CREATE INDEX IF NOT EXISTS postings_doc ON postings(doc);
 CREATE TABLE IF NOT EXISTS vectors (doc INTEGER NOT NULL, start INTEGER, end INTEGER, vector BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS vectors_doc ON vectors(doc);
+"""
+#: Brings a file made by an earlier version up to date. The postings index covers the
+#: lookup by hash, so matching reads the index alone; it replaces the hash-only index of
+#: older files (half the lookup time for an 800-word article).
+_UPGRADE = """
+DROP INDEX IF EXISTS postings_hash;
+CREATE INDEX IF NOT EXISTS postings_lookup ON postings(hash, doc, window);
 """
 _WINDOW = 30
 _QUERY_CHUNK = 900  # SQLite's limit on bound parameters is 999 in older builds
@@ -127,7 +130,7 @@ class Index:
         self.model = self._setting("model", model)
         self.semantic = self._setting("semantic", str(semantic)) == "True"
         self.layout = self._setting("layout", str(layout)) == "True"
-        self._store_units = self._units_stored_by_this_version()
+        self._store_units = self._upgrade()
         self.max_df = max_df
         self.min_shared = min_shared
         self.semantic_threshold = semantic_threshold
@@ -147,12 +150,20 @@ class Index:
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
 
-    def _units_stored_by_this_version(self) -> bool:
-        """Whether stored segmentations are this segmenter's: a file made by another
-        version of wiretrace or nupunkt is segmented afresh at match time instead."""
-        if "units" not in {row[1] for row in self._db.execute("PRAGMA table_info(docs)")}:
-            self._db.execute("ALTER TABLE docs ADD COLUMN units BLOB")  # a file older than the column
-        return self._setting("segmenter", SEGMENTER_VERSION) == SEGMENTER_VERSION
+    def _upgrade(self) -> bool:
+        """Update a file made by an earlier version; say whether documents keep their units.
+
+        Stored segmentations must be this segmenter's: a file whose units another version
+        of wiretrace or nupunkt made has its sources segmented afresh at match time. A
+        read-only file of an earlier version is read as it is, without stored units.
+        """
+        try:
+            self._db.executescript(_UPGRADE)
+            if "units" not in {row[1] for row in self._db.execute("PRAGMA table_info(docs)")}:
+                self._db.execute("ALTER TABLE docs ADD COLUMN units BLOB")
+            return self._setting("segmenter", SEGMENTER_VERSION) == SEGMENTER_VERSION
+        except sqlite3.OperationalError:
+            return False
 
     def _setting(self, key: str, default: str) -> str:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -295,10 +306,11 @@ class Index:
 
     def _record(self, number: int) -> tuple[Record, list[tuple[int, int, Role]] | None]:
         """An indexed document, with its stored segmentation where it can be used."""
+        units_column = "units" if self._store_units else "NULL"  # a read-only old file has none
         row = self._db.execute(
-            "SELECT id, text, title, date, outlet, url, units FROM docs WHERE n = ?", (number,)
+            f"SELECT id, text, title, date, outlet, url, {units_column} FROM docs WHERE n = ?", (number,)
         ).fetchone()
-        units = _decode_units(row[6]) if self._store_units and row[6] is not None else None
+        units = _decode_units(row[6]) if row[6] is not None else None
         return Record(*row[:6], origin=str(self.path)), units
 
     def _lexical_candidates(self, values: np.ndarray) -> dict[int, int]:
