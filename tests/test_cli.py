@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -110,6 +111,10 @@ def test_html_output_file_is_written_whole(tmp_path: Path, pair: tuple[Path, Pat
     assert done.returncode == 0, done.stderr
     assert out.read_text().startswith("<!doctype html>")
     assert not list(tmp_path.glob("*.part"))
+    # Readable as any new file would be, not private like the temporary file it was.
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_output_into_missing_directory_leaves_nothing(tmp_path: Path, pair: tuple[Path, Path]) -> None:

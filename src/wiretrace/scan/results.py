@@ -15,13 +15,11 @@ Files in the output folder, each written whole or not at all:
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wiretrace.outputs import atomic_write_text
+from wiretrace.outputs import atomic_path, atomic_write_text
 from wiretrace.scan.families import Family
 from wiretrace.scan.pairs import PairResult
 
@@ -187,13 +185,8 @@ def _write_parquet(path: Path, rows: list[dict[str, Any]], schema: Any) -> None:
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pylist(rows, schema=schema)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(handle)
-    try:
+    with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
-        Path(tmp).replace(path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def read_outputs(out_dir: Path) -> ScanResult:
