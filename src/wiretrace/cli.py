@@ -429,11 +429,12 @@ def match_command(
     from wiretrace.scan.records import Record
 
     results = []
-    with open_index(index) as store:
-        for path in documents:
+    with _stage_progress() as progress, open_index(index) as store:
+        for done, path in enumerate(documents, start=1):
             doc = read_document(path)
             article = Record(doc.id, doc.text, doc.title, doc.date, None, doc.url, str(path))
             results.append((str(path), store.match(article, limit=limit)))
+            progress("matching articles", done, len(documents))
     if output_format is EvalFormat.json:
         payload = [{"article": name, "matches": [m.to_dict() for m in found]} for name, found in results]
         _emit(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", output)
