@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import itertools
 import json
 import os
 import signal
@@ -353,3 +354,23 @@ def test_passage_similarity_alone_needs_strong_evidence_to_reach_the_compare_eng
     assert not topical.related and topical.shared < 2 and topical.verdict == {}
     copied = relate(wire, brief, PairOptions(), similarity=0.0, semantic_threshold=0.86, cache=cache)
     assert copied.related and copied.verdict["derived"] == "wholly" and copied.shared >= 5
+
+
+def test_judging_jobs_hold_every_candidate_once_and_keep_neighbours_together() -> None:
+    from wiretrace.scan.local import _PAIRS_PER_JOB, _cache_friendly_jobs
+
+    # Two chains of documents, numbered so that numeric order interleaves them.
+    chain_a = [0, 2, 4, 6, 8, 10]
+    chain_b = [1, 3, 5, 7, 9, 11]
+    todo = [(min(x, y), max(x, y), 0.5) for chain in (chain_a, chain_b) for x, y in itertools.pairwise(chain)]
+    todo += [(0, n, 0.1) for n in range(12, 12 + 3 * _PAIRS_PER_JOB)]  # one hub with many pairs
+    jobs = _cache_friendly_jobs(sorted(todo))
+    assert sorted(p for job in jobs for p in job) == sorted(todo)
+    assert all(0 < len(job) <= _PAIRS_PER_JOB for job in jobs)
+    for job in jobs:  # a job is the pairs of one document
+        assert len(set.intersection(*({a, b} for a, b, _ in job))) >= 1
+    # Each chain is judged in one stretch, not interleaved with the other.
+    order = [p for job in jobs for p in job]
+    for chain in (chain_a, chain_b):
+        places = [i for i, (a, b, _) in enumerate(order) if a in chain and b in chain]
+        assert places == list(range(places[0], places[0] + len(places)))
