@@ -344,8 +344,8 @@ def substitutions(
     ("said on Friday that" / "said on Tuesday that"), or when they are numbers about the
     same thing ("65th anniversary" / "66th anniversary").
     """
-    only_a = [f for f in a_facts if not any(same_fact(f, g) for g in b_facts)]
-    only_b = [g for g in b_facts if not any(same_fact(f, g) for f in a_facts)]
+    only_a = [f for f, found in zip(a_facts, has_counterpart(a_facts, b_facts), strict=True) if not found]
+    only_b = [g for g, found in zip(b_facts, has_counterpart(b_facts, a_facts), strict=True) if not found]
     pairs: list[tuple[Fact, Fact]] = []
     used: set[int] = set()
     for fa in only_a:
