@@ -72,6 +72,11 @@ def _reuters_date(raw: str) -> str | None:
 
 def build(out: Path, fraction: float = 1.0, seed: int = 13) -> int:
     """Write the corpus (or a random ``fraction`` of it) to ``out``; return the document count."""
+    for needed in (SHARED / "pan13-train", SHARED / "reuters21578"):
+        if not needed.is_dir():  # an empty corpus would make every figure meaningless
+            raise SystemExit(
+                f"{needed}: no such directory; the benchmark needs ../shared beside the repository"
+            )
     rng = random.Random(seed)
     count = 0
     with out.open("w", encoding="utf-8") as handle:
