@@ -86,13 +86,18 @@ def test_stored_segmentation_is_the_segmenters_and_gives_the_same_reports(tmp_pa
         assert [m.to_dict() for m in store.match(Record("paper", rewrite))] == with_stored
 
 
-def test_an_index_from_before_stored_segmentation_still_matches(tmp_path: Path) -> None:
+def _index_from_before_stored_segmentation(tmp_path: Path) -> Path:
     path = tmp_path / "wire.db"
     with Index(path) as store:
         store.add_records(_stories())
     with sqlite3.connect(path) as db:
         db.execute("ALTER TABLE docs DROP COLUMN units")
         db.execute("DELETE FROM meta WHERE key = 'segmenter'")
+    return path
+
+
+def test_an_index_from_before_stored_segmentation_still_matches(tmp_path: Path) -> None:
+    path = _index_from_before_stored_segmentation(tmp_path)
     with Index(path) as store:
         _, source_id, rewrite = REWRITES["paper-election"]
         assert [m.source for m in store.match(Record("paper", rewrite))] == [source_id]
@@ -103,12 +108,7 @@ def test_an_index_from_before_stored_segmentation_still_matches(tmp_path: Path) 
 def test_an_old_index_that_cannot_be_updated_is_read_as_it_is(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "wire.db"
-    with Index(path) as store:
-        store.add_records(_stories())
-    with sqlite3.connect(path) as db:
-        db.execute("ALTER TABLE docs DROP COLUMN units")
-        db.execute("DELETE FROM meta WHERE key = 'segmenter'")
+    path = _index_from_before_stored_segmentation(tmp_path)
     # A read-only file refuses the update; root ignores file modes, so the refusal is staged.
     monkeypatch.setattr(index_module, "_UPGRADE", "INSERT INTO no_such_table VALUES (1);")
     with Index(path) as store:

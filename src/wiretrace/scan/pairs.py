@@ -119,11 +119,11 @@ class DocumentCache:
     def shingles(self, record: Record) -> np.ndarray:
         """Only the shingles: cheap, and enough to turn most candidates away unsegmented."""
         found = self._shingles.get(record.id)
-        if found is None or found[0] != record.text:
-            found = self._shingles[record.id] = (record.text, shingles(record.text))
-            if len(self._shingles) > 4 * self._size:
-                self._shingles.popitem(last=False)
-        return found[1]
+        if found is not None and found[0] == record.text:
+            return found[1]
+        values = shingles(record.text)
+        self.add_shingles(record, values)
+        return values
 
 
 def window_shared(a: np.ndarray, b: np.ndarray, boilerplate: np.ndarray, window: int) -> int:
