@@ -152,26 +152,35 @@ class Weights:
 
     Words that occur in most units of a pair ("China" in a story about China) say little
     about which sentence came from which; rare words say a lot.
+
+    Weights are held as integers in units of 2**-32 and summed exactly, so a total does
+    not depend on the order of a set's stems, which varies between processes with Python's
+    string hashing: engines on different machines must agree to the last bit.
     """
+
+    _SCALE = 2**32
 
     def __init__(self, profiles: Sequence[Profile]) -> None:
         df = Counter(stem for p in profiles for stem in p.stems)
         n = max(1, len(profiles))
-        # Computed once per stem: totals are summed many times per unit pair.
-        self._idf = {stem: math.log((n + 1) / (count + 0.5)) for stem, count in df.items()}
-        self._unseen = math.log((n + 1) / 0.5)
+        # Computed once per distinct count: a pair has thousands of stems but few counts.
+        by_count = {
+            count: round(math.log((n + 1) / (count + 0.5)) * self._SCALE) for count in set(df.values())
+        }
+        self._fixed = {stem: by_count[count] for stem, count in df.items()}
+        self._unseen = round(math.log((n + 1) / 0.5) * self._SCALE)
 
     def __call__(self, stem: str) -> float:
-        return self._idf.get(stem, self._unseen)
+        return self._fixed.get(stem, self._unseen) / self._SCALE
+
+    def fixed(self, stem: str) -> int:
+        """The weight of a stem in units of 2**-32, for exact sums."""
+        return self._fixed.get(stem, self._unseen)
 
     def total(self, stems: frozenset[str] | set[str]) -> float:
-        """Summed weight of a set of stems.
-
-        ``fsum`` makes the total independent of set order, which varies between processes
-        with Python's string hashing; engines on different machines must agree exactly.
-        """
-        idf, unseen = self._idf, self._unseen
-        return math.fsum([idf.get(s, unseen) for s in stems])
+        """Summed weight of a set of stems."""
+        fixed, unseen = self._fixed, self._unseen
+        return sum([fixed.get(s, unseen) for s in stems]) / self._SCALE
 
 
 @dataclass(slots=True)
@@ -194,18 +203,20 @@ def align(
     options: AlignOptions | None = None,
     encoder: Encoder | None = None,
     profiles: tuple[Sequence[Profile], Sequence[Profile]] | None = None,
+    weights: Weights | None = None,
 ) -> Alignment:
     """Link the units of ``derived`` to the units of ``source`` they were made from.
 
     Both documents must already be segmented. ``encoder`` overrides the model named in
     ``options``; it is ignored when ``options.semantic`` is false. ``profiles`` (derived,
-    source) saves profiling units again when the caller already has them.
+    source) saves profiling units again when the caller already has them, and so does
+    ``weights`` (over the units of both) for the stem weights.
     """
     options = options or AlignOptions()
     if profiles is None:
         profiles = ([profile(u) for u in derived.units], [profile(u) for u in source.units])
     d_profiles, s_profiles = list(profiles[0]), list(profiles[1])
-    linked = link_units(d_profiles, s_profiles, options, encoder)
+    linked = link_units(d_profiles, s_profiles, options, encoder, weights)
     links = _build_links(derived, source, d_profiles, s_profiles, linked.groups, linked.scored, options)
     return Alignment(links=links, left_out=_left_out(s_profiles, d_profiles, links))
 
@@ -215,10 +226,12 @@ def link_units(
     source: Sequence[Profile],
     options: AlignOptions | None = None,
     encoder: Encoder | None = None,
+    weights: Weights | None = None,
 ) -> UnitLinks:
     """Find the source units behind each derived unit, from profiled units.
 
-    Profiles can be computed once per document and reused across many pairs.
+    Profiles can be computed once per document and reused across many pairs. ``weights``
+    must be over the units of both documents; they are computed when not given.
 
     >>> from wiretrace.document import Document
     >>> from wiretrace.segment import segment
@@ -229,7 +242,7 @@ def link_units(
     {0: [0]}
     """
     options = options or AlignOptions()
-    weights = Weights([*derived, *source])
+    weights = weights or Weights([*derived, *source])
     evidence = _lexical_evidence(derived, source, weights, options.min_shared_words)
     if options.semantic and evidence:
         _add_semantic_evidence(evidence, derived, source, encoder or _encoder(options), options)
@@ -262,15 +275,21 @@ def _lexical_evidence(
         d_weight = weights.total(d.stems)
         if d_weight <= 0:
             continue
-        hits = Counter(j for s in d.stems for j in by_stem.get(s, ()))
+        shared_count: dict[int, int] = {}
+        shared_fixed: dict[int, int] = {}
+        for stem in d.stems:
+            w = weights.fixed(stem)
+            for j in by_stem.get(stem, ()):
+                shared_count[j] = shared_count.get(j, 0) + 1
+                shared_fixed[j] = shared_fixed.get(j, 0) + w
         # In source order: stems are a set, whose order changes with Python's hash seed,
         # and ties between source units must break the same way in every process.
-        for j, n_shared in sorted(hits.items()):
+        for j in sorted(shared_count):
+            n_shared = shared_count[j]
             s_prof = source[j]
             if n_shared < min_shared or not _compatible(d.unit.role, s_prof.unit.role):
                 continue
-            shared = d.stems & s_prof.stems
-            shared_weight = weights.total(shared)
+            shared_weight = shared_fixed[j] / Weights._SCALE
             evidence[i, j] = Evidence(
                 coverage=shared_weight / d_weight,
                 reverse=shared_weight / max(s_weights[j], 1e-9),

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wiretrace.align import Alignment, AlignOptions, Link, Profile, profile, unit_facts
+from wiretrace.align import Alignment, AlignOptions, Link, Profile, Weights, profile, unit_facts
 from wiretrace.document import Document
 from wiretrace.embed import Encoder
 from wiretrace.facts import Fact, distinct, has_counterpart
@@ -147,12 +147,13 @@ def compare_segmented(
     ``facts=False`` leaves the facts panel empty: corpus scans report links, not facts,
     and comparing facts costs as much as the alignment itself.
     """
-    direction = decide_direction(doc_a, doc_b, a_prof, b_prof)
+    weights = Weights(a_prof + b_prof)  # document frequencies do not depend on which side is derived
+    direction = decide_direction(doc_a, doc_b, a_prof, b_prof, weights)
     derived, source = (doc_b, doc_a) if direction.derived_side == "b" else (doc_a, doc_b)
     from wiretrace.align import align
 
     d_prof, s_prof = (b_prof, a_prof) if derived is doc_b else (a_prof, b_prof)
-    alignment = align(derived, source, options, encoder=encoder, profiles=(d_prof, s_prof))
+    alignment = align(derived, source, options, encoder=encoder, profiles=(d_prof, s_prof), weights=weights)
     verdict, figures = judge(derived, source, alignment, direction)
     verdict = _explained(verdict, figures, derived, source, direction)
     return _assemble(doc_a, doc_b, direction, alignment, verdict, facts=facts)

@@ -62,9 +62,14 @@ def story_units(doc: Document) -> list[Unit]:
     return [u for u in doc.units if u.is_story]
 
 
-def decide_direction(a: Document, b: Document, a_prof: list[Profile], b_prof: list[Profile]) -> Direction:
-    """Decide which side to align as derived, and whether the original can be named."""
-    weights = Weights(a_prof + b_prof)
+def decide_direction(
+    a: Document, b: Document, a_prof: list[Profile], b_prof: list[Profile], weights: Weights | None = None
+) -> Direction:
+    """Decide which side to align as derived, and whether the original can be named.
+
+    ``weights`` are the stem weights over the units of both documents, when the caller has them.
+    """
+    weights = weights or Weights(a_prof + b_prof)
     a_in_b = _containment(a_prof, b_prof, weights)
     b_in_a = _containment(b_prof, a_prof, weights)
     derived_side = "b" if b_in_a >= a_in_b else "a"
