@@ -32,7 +32,7 @@ import numpy as np
 from wiretrace.document import Document, Role, Unit
 from wiretrace.embed import DEFAULT_MODEL, Encoder, get_encoder
 from wiretrace.facts import Fact, extract_facts, substitutions
-from wiretrace.tokens import Token, tokenize
+from wiretrace.tokens import Token, content_stems, tokenize
 
 #: Roles whose units carry story or title text and may be drawn from any such unit.
 ALIGNABLE_ROLES = frozenset({Role.BODY, Role.LIST_ITEM, Role.HEADLINE, Role.SUBHEAD})
@@ -118,14 +118,27 @@ class Alignment:
         return [link for link in self.links if link.is_reuse]
 
 
-@dataclass(frozen=True, slots=True)
 class Profile:
-    """What alignment needs to know about one unit's words."""
+    """What alignment needs to know about one unit's words.
 
-    unit: Unit
-    tokens: tuple[Token, ...]
-    stems: frozenset[str]
-    bigrams: frozenset[tuple[str, str]]
+    Alignment scores every unit pair by stems, but needs the tokens (words with offsets)
+    only of the few units it links, so tokens are cut on first use.
+    """
+
+    __slots__ = ("_tokens", "bigrams", "stems", "unit")
+
+    def __init__(self, unit: Unit, stems: frozenset[str], bigrams: frozenset[tuple[str, str]]) -> None:
+        self.unit = unit
+        self.stems = stems
+        self.bigrams = bigrams
+        self._tokens: tuple[Token, ...] | None = None
+
+    @property
+    def tokens(self) -> tuple[Token, ...]:
+        """The unit's words, with offsets into its document."""
+        if self._tokens is None:
+            self._tokens = tuple(tokenize(self.unit.text, offset=self.unit.start))
+        return self._tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +154,9 @@ class Evidence:
 
 
 def profile(unit: Unit) -> Profile:
-    """Tokens, content stems and content bigrams of a unit."""
-    tokens = tuple(tokenize(unit.text, offset=unit.start))
-    content = [t.stem for t in tokens if t.content]
-    return Profile(unit, tokens, frozenset(content), frozenset(itertools.pairwise(content)))
+    """Content stems and content bigrams of a unit; its tokens follow when asked for."""
+    content = content_stems(unit.text)
+    return Profile(unit, frozenset(content), frozenset(itertools.pairwise(content)))
 
 
 class Weights:

@@ -74,3 +74,13 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
         start, end = match.span()
         tokens.append(Token(offset + start, offset + end, *_word_forms(match.group())))
     return tokens
+
+
+def content_stems(text: str) -> list[str]:
+    """The stems of the content words of ``text``, in order: :func:`tokenize` without offsets.
+
+    >>> content_stems("The talks in Geneva's hotels")
+    ['talk', 'geneva', 'hotel']
+    """
+    forms = [_word_forms(word) for word in _WORD.findall(text)]
+    return [word_stem for _, word_stem, content in forms if content]
