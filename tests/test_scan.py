@@ -24,7 +24,7 @@ from wiretrace.scan import CandidateOptions, Problem, Record, ScanOptions, read_
 from wiretrace.scan.candidates import lexical_candidates
 from wiretrace.scan.families import WHOLE_FAMILY_LIMIT, build_families
 from wiretrace.scan.features import shingles
-from wiretrace.scan.pairs import PairResult
+from wiretrace.scan.pairs import PairResult, in_sorted
 
 OPTIONS = ScanOptions(workers=1, candidates=CandidateOptions(max_df=5))
 
@@ -374,3 +374,14 @@ def test_judging_jobs_hold_every_candidate_once_and_keep_neighbours_together() -
     for chain in (chain_a, chain_b):
         places = [i for i, (a, b, _) in enumerate(order) if a in chain and b in chain]
         assert places == list(range(places[0], places[0] + len(places)))
+
+
+def test_membership_by_binary_search_agrees_with_isin() -> None:
+    rng = np.random.default_rng(7)
+    sorted_distinct = np.unique(rng.integers(0, 2**63, size=300, dtype=np.uint64))
+    values = np.concatenate(
+        [rng.choice(sorted_distinct, 50), rng.integers(0, 2**63, size=50, dtype=np.uint64)]
+    )
+    values = np.concatenate([values, [np.uint64(2**64 - 1), np.uint64(0)]]).astype(np.uint64)
+    assert in_sorted(values, sorted_distinct).tolist() == np.isin(values, sorted_distinct).tolist()
+    assert not in_sorted(values, np.zeros(0, dtype=np.uint64)).any()

@@ -135,10 +135,26 @@ def window_shared(a: np.ndarray, b: np.ndarray, boilerplate: np.ndarray, window:
     """
     common = np.intersect1d(a, b)
     if len(boilerplate):
-        common = common[~np.isin(common, boilerplate)]
+        common = common[~in_sorted(common, boilerplate)]
     if len(common) == 0:
         return 0
-    return min(_densest_window(np.isin(a, common), window), _densest_window(np.isin(b, common), window))
+    return min(_densest_window(in_sorted(a, common), window), _densest_window(in_sorted(b, common), window))
+
+
+def in_sorted(values: np.ndarray, sorted_distinct: np.ndarray) -> np.ndarray:
+    """``np.isin`` against sorted distinct values, by binary search.
+
+    ``np.isin`` sorts both arrays on every call; the corpus's boilerplate is sorted once and
+    checked against thousands of units, which made ``isin`` a fifth of a scan's judging time.
+
+    >>> in_sorted(np.array([5, 1, 9], dtype=np.uint64), np.array([1, 5, 7], dtype=np.uint64)).tolist()
+    [True, True, False]
+    """
+    if len(sorted_distinct) == 0:
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_distinct, values)
+    at[at == len(sorted_distinct)] = 0
+    return sorted_distinct[at] == values
 
 
 def _densest_window(hits: np.ndarray, window: int) -> int:
@@ -158,7 +174,10 @@ def relate(
     boilerplate: np.ndarray | None = None,
     cache: DocumentCache | None = None,
 ) -> PairResult:
-    """Judge one candidate pair: is either text reused from the other, and how."""
+    """Judge one candidate pair: is either text reused from the other, and how.
+
+    ``boilerplate`` holds the corpus's boilerplate shingles, sorted and distinct.
+    """
     cache = cache or DocumentCache(options.layout, size=2)
     boiler = boilerplate if boilerplate is not None else np.zeros(0, dtype=np.uint64)
     shared = window_shared(cache.shingles(record_a), cache.shingles(record_b), boiler, options.window)
@@ -180,9 +199,12 @@ def _worth_comparing(shared: int, similarity: float, semantic_threshold: float, 
 
 
 def is_boilerplate(text: str, boilerplate: np.ndarray) -> bool:
-    """Whether most of a unit's shingles are corpus boilerplate (stock formulas, sign-offs)."""
+    """Whether most of a unit's shingles are corpus boilerplate (stock formulas, sign-offs).
+
+    ``boilerplate`` is sorted and distinct, as the candidate stage makes it.
+    """
     values = shingles(text)
-    return len(values) > 0 and len(boilerplate) > 0 and float(np.isin(values, boilerplate).mean()) >= 0.5
+    return len(values) > 0 and len(boilerplate) > 0 and float(in_sorted(values, boilerplate).mean()) >= 0.5
 
 
 def _with_comparison(result: PairResult, comparison: Comparison, boilerplate: np.ndarray) -> PairResult:
