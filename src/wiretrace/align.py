@@ -185,9 +185,13 @@ class Weights:
     def __call__(self, stem: str) -> float:
         return self._fixed.get(stem, self._unseen) / self._SCALE
 
-    def fixed(self, stem: str) -> int:
-        """The weight of a stem in units of 2**-32, for exact sums."""
-        return self._fixed.get(stem, self._unseen)
+    def fixed_table(self) -> tuple[dict[str, int], int]:
+        """The weights in units of 2**-32 by stem, and the weight of a stem not among them.
+
+        For loops over millions of stems, where a method call per stem would cost more than
+        the lookup.
+        """
+        return self._fixed, self._unseen
 
     def total(self, stems: frozenset[str] | set[str]) -> float:
         """Summed weight of a set of stems."""
@@ -277,23 +281,30 @@ def _compatible(derived_role: Role, source_role: Role) -> bool:
 def _lexical_evidence(
     derived: Sequence[Profile], source: Sequence[Profile], weights: Weights, min_shared: int = 1
 ) -> dict[tuple[int, int], Evidence]:
+    scale = Weights._SCALE
+    table, unseen = weights.fixed_table()
     by_stem: dict[str, list[int]] = {}
+    s_weights = []
     for j, p in enumerate(source):
+        s_fixed = 0
         for s in p.stems:
             by_stem.setdefault(s, []).append(j)
-    s_weights = [weights.total(p.stems) for p in source]
+            s_fixed += table.get(s, unseen)
+        s_weights.append(s_fixed / scale)
     evidence: dict[tuple[int, int], Evidence] = {}
     for i, d in enumerate(derived):
-        d_weight = weights.total(d.stems)
-        if d_weight <= 0:
-            continue
+        d_fixed = 0
         shared_count: dict[int, int] = {}
         shared_fixed: dict[int, int] = {}
         for stem in d.stems:
-            w = weights.fixed(stem)
+            w = table.get(stem, unseen)
+            d_fixed += w
             for j in by_stem.get(stem, ()):
                 shared_count[j] = shared_count.get(j, 0) + 1
                 shared_fixed[j] = shared_fixed.get(j, 0) + w
+        d_weight = d_fixed / scale
+        if d_weight <= 0:
+            continue
         # In source order: stems are a set, whose order changes with Python's hash seed,
         # and ties between source units must break the same way in every process.
         for j in sorted(shared_count):
@@ -301,7 +312,7 @@ def _lexical_evidence(
             s_prof = source[j]
             if n_shared < min_shared or not _compatible(d.unit.role, s_prof.unit.role):
                 continue
-            shared_weight = shared_fixed[j] / Weights._SCALE
+            shared_weight = shared_fixed[j] / scale
             evidence[i, j] = Evidence(
                 coverage=shared_weight / d_weight,
                 reverse=shared_weight / max(s_weights[j], 1e-9),
