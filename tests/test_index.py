@@ -15,9 +15,10 @@ import pytest
 from tests.conftest import WIRETRACE
 from tests.corpus_fixture import REWRITES, STORIES, distractors
 from wiretrace import index as index_module
+from wiretrace.align import unit_facts
 from wiretrace.document import Document
 from wiretrace.errors import InputError
-from wiretrace.index import Index
+from wiretrace.index import Index, _decode_facts
 from wiretrace.scan.records import Record
 from wiretrace.segment import segment
 
@@ -86,13 +87,37 @@ def test_stored_segmentation_is_the_segmenters_and_gives_the_same_reports(tmp_pa
         assert [m.to_dict() for m in store.match(Record("paper", rewrite))] == with_stored
 
 
+def test_stored_facts_are_the_extractors_and_give_the_same_reports(tmp_path: Path) -> None:
+    path = tmp_path / "wire.db"
+    with Index(path) as store:
+        store.add_records(_stories())
+        for doc_id, (_, text) in STORIES.items():
+            n = store._db.execute("SELECT n FROM docs WHERE id = ?", (doc_id,)).fetchone()[0]
+            _, units, blob = store._record(n)
+            assert units is not None and blob is not None
+            doc = Document(doc_id, text)
+            segment(doc, layout=True)
+            extracted = {i: found for i, found in unit_facts(doc).items() if found}
+            assert extracted  # the stories hold dates, names and numbers
+            assert _decode_facts(blob, text) == extracted
+        _, _, rewrite = REWRITES["paper-election"]
+        with_stored = [m.to_dict() for m in store.match(Record("paper", rewrite))]
+        assert any(m["report"]["facts"]["kept"] for m in with_stored)
+    with sqlite3.connect(path) as db:  # as if other fact rules had stored them
+        db.execute("UPDATE meta SET value = 'other rules' WHERE key = 'facts'")
+    with Index(path) as store:
+        assert store._record(1)[2] is None
+        assert [m.to_dict() for m in store.match(Record("paper", rewrite))] == with_stored
+
+
 def _index_from_before_stored_segmentation(tmp_path: Path) -> Path:
     path = tmp_path / "wire.db"
     with Index(path) as store:
         store.add_records(_stories())
     with sqlite3.connect(path) as db:
         db.execute("ALTER TABLE docs DROP COLUMN units")
-        db.execute("DELETE FROM meta WHERE key = 'segmenter'")
+        db.execute("ALTER TABLE docs DROP COLUMN facts")
+        db.execute("DELETE FROM meta WHERE key IN ('segmenter', 'facts')")
     return path
 
 
@@ -103,6 +128,7 @@ def test_an_index_from_before_stored_segmentation_still_matches(tmp_path: Path) 
         assert [m.source for m in store.match(Record("paper", rewrite))] == [source_id]
         store.add_records([Record("wire-late", STORIES["wire-floods"][1] + " More rain is due.")])
         assert store._db.execute("SELECT COUNT(*) FROM docs WHERE units IS NOT NULL").fetchone()[0] == 1
+        assert store._db.execute("SELECT COUNT(*) FROM docs WHERE facts IS NOT NULL").fetchone()[0] == 1
 
 
 def test_an_old_index_that_cannot_be_updated_is_read_as_it_is(

@@ -496,11 +496,13 @@ def unit_facts(doc: Document, indices: Iterable[int] | None = None) -> dict[int,
     """The facts of each alignable unit (or of those in ``indices``), by unit index.
 
     Facts are cached per unit: corpus engines align one document against many others,
-    and alignment needs the facts of linked units only.
+    and alignment needs the facts of linked units only. A document that carries its facts
+    (``doc.facts``, for every alignable unit) is not read again.
     """
     wanted = None if indices is None else set(indices)
+    known = doc.facts
     return {
-        u.index: _span_facts(doc.text, u.start, u.end)
+        u.index: known.get(u.index, []) if known is not None else _span_facts(doc.text, u.start, u.end)
         for u in doc.units
         if u.role in ALIGNABLE_ROLES and (wanted is None or u.index in wanted)
     }

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wiretrace.facts import Fact
 
 
 class Role(StrEnum):
@@ -61,6 +65,9 @@ class Document:
     date: str | None = None
     url: str | None = None
     units: list[Unit] = field(default_factory=list)
+    #: The facts of each story or title unit, by unit index, when they are already known
+    #: (a monitoring index stores them); ``None``: extracted when needed.
+    facts: dict[int, list[Fact]] | None = field(default=None, repr=False, compare=False)
 
     def unit_text(self, unit: Unit) -> str:
         """The text a unit covers, read from the document itself."""

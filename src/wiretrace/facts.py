@@ -7,15 +7,25 @@ person, and words such as "Forum", "Ministry" or an acronym mark an organisation
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
+from wiretrace import tokens
 from wiretrace.tokens import STOPWORDS
+
+#: Names what extracted a set of facts, for facts stored beside their text (the monitoring
+#: index): a change to this module or to the stopwords may find other facts.
+FACTS_VERSION = ", ".join(
+    f"{path.name} {hashlib.sha256(path.read_bytes()).hexdigest()[:16]}"
+    for path in (Path(__file__), Path(str(tokens.__file__)))
+)
 
 
 class FactKind(StrEnum):

@@ -31,10 +31,12 @@ from typing import Any
 
 import numpy as np
 
+from wiretrace.align import unit_facts
 from wiretrace.compare import Comparison, compare_segmented
 from wiretrace.document import Document, Role
 from wiretrace.embed import DEFAULT_MODEL
 from wiretrace.errors import InputError, WiretraceError
+from wiretrace.facts import FACTS_VERSION, Fact, FactKind
 from wiretrace.scan.candidates import vector_index
 from wiretrace.scan.features import passages, shingles
 from wiretrace.scan.pairs import SCAN_ALIGN, DocumentCache
@@ -46,7 +48,7 @@ PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS docs (
     n INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, text TEXT NOT NULL, title TEXT,
-    date TEXT, outlet TEXT, url TEXT, digest TEXT NOT NULL, units BLOB
+    date TEXT, outlet TEXT, url TEXT, digest TEXT NOT NULL, units BLOB, facts BLOB
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(title, text, content='docs', content_rowid='n');
 CREATE TRIGGER IF NOT EXISTS docs_ai AFTER INSERT ON docs BEGIN
@@ -130,7 +132,7 @@ class Index:
         self.model = self._setting("model", model)
         self.semantic = self._setting("semantic", str(semantic)) == "True"
         self.layout = self._setting("layout", str(layout)) == "True"
-        self._store_units = self._upgrade()
+        self._store_units, self._store_facts = self._upgrade()
         self.max_df = max_df
         self.min_shared = min_shared
         self.semantic_threshold = semantic_threshold
@@ -150,20 +152,26 @@ class Index:
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
 
-    def _upgrade(self) -> bool:
-        """Update a file made by an earlier version; say whether documents keep their units.
+    def _upgrade(self) -> tuple[bool, bool]:
+        """Update a file made by an earlier version; say whether documents keep their units,
+        and whether they keep their facts.
 
         Stored segmentations must be this segmenter's: a file whose units another version
-        of wiretrace or nupunkt made has its sources segmented afresh at match time. A
-        read-only file of an earlier version is read as it is, without stored units.
+        of wiretrace or nupunkt made has its sources segmented afresh at match time. Facts
+        are stored by unit, so they need the units and this version's fact rules. A
+        read-only file of an earlier version is read as it is, without either.
         """
         try:
             self._db.executescript(_UPGRADE)
-            if "units" not in {row[1] for row in self._db.execute("PRAGMA table_info(docs)")}:
-                self._db.execute("ALTER TABLE docs ADD COLUMN units BLOB")
-            return self._setting("segmenter", SEGMENTER_VERSION) == SEGMENTER_VERSION
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(docs)")}
+            for column in ("units", "facts"):
+                if column not in columns:
+                    self._db.execute(f"ALTER TABLE docs ADD COLUMN {column} BLOB")
+            units = self._setting("segmenter", SEGMENTER_VERSION) == SEGMENTER_VERSION
+            facts = self._setting("facts", FACTS_VERSION) == FACTS_VERSION
+            return units, units and facts
         except sqlite3.OperationalError:
-            return False
+            return False, False
 
     def _setting(self, key: str, default: str) -> str:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -205,7 +213,9 @@ class Index:
         if row and row[1] == digest:
             return "unchanged"
         values = shingles(record.text)
-        units = _encode_units(record, self.layout) if self._store_units else None
+        units, facts = _encode_units(record, self.layout) if self._store_units else (None, None)
+        if not self._store_facts:
+            facts = None
         spans = passages(record.text)
         vectors = encode([record.text[p.start : p.end] for p in spans]) if encode and spans else None
         self._db.execute("BEGIN IMMEDIATE")
@@ -213,9 +223,19 @@ class Index:
             if row:
                 self._delete(row[0])
             cursor = self._db.execute(
-                "INSERT INTO docs (id, text, title, date, outlet, url, digest, units) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (record.id, record.text, record.title, record.date, record.outlet, record.url, digest, units),
+                "INSERT INTO docs (id, text, title, date, outlet, url, digest, units, facts) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.id,
+                    record.text,
+                    record.title,
+                    record.date,
+                    record.outlet,
+                    record.url,
+                    digest,
+                    units,
+                    facts,
+                ),
             )
             number = int(cursor.lastrowid or 0)
             postings = {(int(h), (i // _WINDOW)) for i, h in enumerate(values.view(np.int64).tolist())}
@@ -295,23 +315,29 @@ class Index:
         doc, prof = self._cache.get(article)
         matches: list[Match] = []
         for number, shared, similarity in candidates:
-            source, units = self._record(number)
+            source, units, facts = self._record(number)
             if source.id == article.id:
                 continue
             s_doc, s_prof = self._cache.get(source, units)
+            if facts is not None:
+                s_doc.facts = _decode_facts(facts, source.text)
             comparison = compare_segmented(s_doc, doc, s_prof, prof, SCAN_ALIGN)
             if comparison.verdict.derived != "none":
                 matches.append(Match(source.id, shared, similarity, comparison))
         return matches
 
-    def _record(self, number: int) -> tuple[Record, list[tuple[int, int, Role]] | None]:
-        """An indexed document, with its stored segmentation where it can be used."""
-        units_column = "units" if self._store_units else "NULL"  # a read-only old file has none
+    def _record(self, number: int) -> tuple[Record, list[tuple[int, int, Role]] | None, bytes | None]:
+        """An indexed document, with its stored segmentation and facts where they can be used."""
+        # A read-only old file has neither column.
+        units_column = "units" if self._store_units else "NULL"
+        facts_column = "facts" if self._store_facts else "NULL"
         row = self._db.execute(
-            f"SELECT id, text, title, date, outlet, url, {units_column} FROM docs WHERE n = ?", (number,)
+            f"SELECT id, text, title, date, outlet, url, {units_column}, {facts_column} FROM docs WHERE n = ?",
+            (number,),
         ).fetchone()
         units = _decode_units(row[6]) if row[6] is not None else None
-        return Record(*row[:6], origin=str(self.path)), units
+        facts = row[7] if units is not None else None
+        return Record(*row[:6], origin=str(self.path)), units, facts
 
     def _lexical_candidates(self, values: np.ndarray) -> dict[int, int]:
         """Indexed documents with a window sharing ``min_shared`` shingles with one of the article's."""
@@ -375,14 +401,33 @@ class Index:
 
 
 _ROLES = list(Role)
+_FACT_KINDS = list(FactKind)
 
 
-def _encode_units(record: Record, layout: bool) -> bytes:
-    """A document's segmentation as ``(start, end, role)`` int32 triples: segmenting a long
-    source was a sixth of a match."""
+def _encode_units(record: Record, layout: bool) -> tuple[bytes, bytes]:
+    """A document's segmentation as ``(start, end, role)`` int32 triples, and the facts of
+    its units as ``(unit, start, end, kind)`` int32 rows: segmenting a long source was a
+    sixth of a match, and reading its facts a third."""
     doc = Document(record.id, record.text)
     units = segment(doc, layout=layout)
-    return np.array([(u.start, u.end, _ROLES.index(u.role)) for u in units], dtype=np.int32).tobytes()
+    unit_rows = np.array([(u.start, u.end, _ROLES.index(u.role)) for u in units], dtype=np.int32)
+    fact_rows = np.array(
+        [
+            (unit, f.start, f.end, _FACT_KINDS.index(f.kind))
+            for unit, found in unit_facts(doc).items()
+            for f in found
+        ],
+        dtype=np.int32,
+    ).reshape(-1, 4)
+    return unit_rows.tobytes(), fact_rows.tobytes()
+
+
+def _decode_facts(blob: bytes, text: str) -> dict[int, list[Fact]]:
+    """Facts by unit index; their text is read from the document, by offsets."""
+    facts: dict[int, list[Fact]] = {}
+    for unit, start, end, kind in np.frombuffer(blob, dtype=np.int32).reshape(-1, 4).tolist():
+        facts.setdefault(unit, []).append(Fact(_FACT_KINDS[kind], text[start:end], start, end))
+    return facts
 
 
 def _decode_units(blob: bytes) -> list[tuple[int, int, Role]]:
