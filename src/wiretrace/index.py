@@ -1,8 +1,9 @@
 """A persistent index of source documents, for monitoring new articles against them.
 
-One SQLite file holds everything: the documents, an FTS5 full-text index of their titles
-and text, the shingle postings that lexical candidates come from, and the static-model
-vectors of their passages for semantic candidates. SQLite runs in WAL mode, so readers
+One SQLite file holds everything: the documents with their segmentation and the facts of
+their sentences (so that ``match`` neither segments nor reads a source again), an FTS5
+full-text index of their titles and text, the shingle postings that lexical candidates
+come from, and the static-model vectors of their passages for semantic candidates. SQLite runs in WAL mode, so readers
 (``match``, the web app) work while a writer adds documents.
 
 Each document is added in one transaction with its postings and vectors: a kill during
