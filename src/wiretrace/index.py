@@ -214,9 +214,9 @@ class Index:
         if row and row[1] == digest:
             return "unchanged"
         values = shingles(record.text)
-        units, facts = _encode_units(record, self.layout) if self._store_units else (None, None)
-        if not self._store_facts:
-            facts = None
+        doc = _segmented(record, self.layout) if self._store_units else None
+        units = _encode_units(doc) if doc else None
+        facts = _encode_facts(doc) if doc and self._store_facts else None
         spans = passages(record.text)
         vectors = encode([record.text[p.start : p.end] for p in spans]) if encode and spans else None
         self._db.execute("BEGIN IMMEDIATE")
@@ -320,7 +320,7 @@ class Index:
             if source.id == article.id:
                 continue
             s_doc, s_prof = self._cache.get(source, units)
-            if facts is not None:
+            if facts is not None and s_doc.facts is None:
                 s_doc.facts = _decode_facts(facts, source.text)
             comparison = compare_segmented(s_doc, doc, s_prof, prof, SCAN_ALIGN)
             if comparison.verdict.derived != "none":
@@ -405,22 +405,27 @@ _ROLES = list(Role)
 _FACT_KINDS = list(FactKind)
 
 
-def _encode_units(record: Record, layout: bool) -> tuple[bytes, bytes]:
-    """A document's segmentation as ``(start, end, role)`` int32 triples, and the facts of
-    its units as ``(unit, start, end, kind)`` int32 rows: segmenting a long source was a
-    sixth of a match, and reading its facts a third."""
+def _segmented(record: Record, layout: bool) -> Document:
     doc = Document(record.id, record.text)
-    units = segment(doc, layout=layout)
-    unit_rows = np.array([(u.start, u.end, _ROLES.index(u.role)) for u in units], dtype=np.int32)
-    fact_rows = np.array(
-        [
-            (unit, f.start, f.end, _FACT_KINDS.index(f.kind))
-            for unit, found in unit_facts(doc).items()
-            for f in found
-        ],
-        dtype=np.int32,
-    ).reshape(-1, 4)
-    return unit_rows.tobytes(), fact_rows.tobytes()
+    segment(doc, layout=layout)
+    return doc
+
+
+def _encode_units(doc: Document) -> bytes:
+    """A document's segmentation as ``(start, end, role)`` int32 triples: segmenting a long
+    source was a sixth of a match."""
+    return np.array([(u.start, u.end, _ROLES.index(u.role)) for u in doc.units], dtype=np.int32).tobytes()
+
+
+def _encode_facts(doc: Document) -> bytes:
+    """The facts of a segmented document's units as ``(unit, start, end, kind)`` int32 rows:
+    reading the facts of a source was a third of a match."""
+    rows = [
+        (unit, f.start, f.end, _FACT_KINDS.index(f.kind))
+        for unit, found in unit_facts(doc).items()
+        for f in found
+    ]
+    return np.array(rows, dtype=np.int32).reshape(-1, 4).tobytes()
 
 
 def _decode_facts(blob: bytes, text: str) -> dict[int, list[Fact]]:
