@@ -182,9 +182,6 @@ class Weights:
         self._fixed = {stem: by_count[count] for stem, count in df.items()}
         self._unseen = round(math.log((n + 1) / 0.5) * self._SCALE)
 
-    def __call__(self, stem: str) -> float:
-        return self._fixed.get(stem, self._unseen) / self._SCALE
-
     def fixed_table(self) -> tuple[dict[str, int], int]:
         """The weights in units of 2**-32 by stem, and the weight of a stem not among them.
 
