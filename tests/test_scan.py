@@ -385,3 +385,45 @@ def test_membership_by_binary_search_agrees_with_isin() -> None:
     values = np.concatenate([values, [np.uint64(2**64 - 1), np.uint64(0)]]).astype(np.uint64)
     assert in_sorted(values, sorted_distinct).tolist() == np.isin(values, sorted_distinct).tolist()
     assert not in_sorted(values, np.zeros(0, dtype=np.uint64)).any()
+
+
+def test_units_cut_in_the_features_stage_are_the_segmenters_and_spare_cutting_again(
+    scanned, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wiretrace.document import Document
+    from wiretrace.scan import pairs
+    from wiretrace.scan.local import _stored_units
+    from wiretrace.scan.store import ScanStore
+    from wiretrace.segment import segment, units_as_array
+
+    folder, _, _ = scanned
+    store = ScanStore(folder / "out", OPTIONS.fingerprint([folder / "corpus.jsonl"]))
+    stored = _stored_units(store)
+    assert stored is not None
+    rows, bounds = stored
+    records = list(store.records())
+    assert len(bounds) == len(records) + 1
+    cache = pairs.DocumentCache(OPTIONS.pairs.layout)
+    for number, record in records:
+        mine = rows[bounds[number] : bounds[number + 1]]
+        fresh = units_as_array(segment(Document(record.id, record.text), layout=OPTIONS.pairs.layout))
+        assert mine.tolist() == fresh.tolist()
+        cache.add_units(record, mine)
+
+    def no_cutting(*_: object, **__: object) -> None:
+        raise AssertionError("a document with stored units was segmented again")
+
+    monkeypatch.setattr(pairs, "segment", no_cutting)
+    for _, record in records:
+        doc, profiles = cache.get(record)
+        assert [(u.start, u.end) for u in doc.units] == [(p.unit.start, p.unit.end) for p in profiles]
+        assert all(record.text[u.start : u.end] == u.text for u in doc.units)
+
+
+def test_a_checkpoint_without_stored_units_is_judged_by_segmenting(tmp_path: Path) -> None:
+    from wiretrace.scan.local import _stored_units
+    from wiretrace.scan.store import ScanStore
+
+    store = ScanStore(tmp_path, "f")
+    store.save_arrays("features", shingles=np.zeros(0, dtype=np.uint64), lengths=np.zeros(0, dtype=np.int64))
+    assert _stored_units(store) is None

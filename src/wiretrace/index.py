@@ -42,7 +42,7 @@ from wiretrace.scan.candidates import vector_index
 from wiretrace.scan.features import passages, shingles
 from wiretrace.scan.pairs import SCAN_ALIGN, DocumentCache
 from wiretrace.scan.records import Problem, Record, read_corpus
-from wiretrace.segment import SEGMENTER_VERSION, segment
+from wiretrace.segment import SEGMENTER_VERSION, segment, spans_from_array, units_as_array
 
 _SCHEMA = """
 PRAGMA journal_mode = WAL;
@@ -401,7 +401,6 @@ class Index:
         return owners, index
 
 
-_ROLES = list(Role)
 _FACT_KINDS = list(FactKind)
 
 
@@ -412,9 +411,8 @@ def _segmented(record: Record, layout: bool) -> Document:
 
 
 def _encode_units(doc: Document) -> bytes:
-    """A document's segmentation as ``(start, end, role)`` int32 triples: segmenting a long
-    source was a sixth of a match."""
-    return np.array([(u.start, u.end, _ROLES.index(u.role)) for u in doc.units], dtype=np.int32).tobytes()
+    """A document's segmentation, stored: segmenting a long source was a sixth of a match."""
+    return units_as_array(doc.units).tobytes()
 
 
 def _encode_facts(doc: Document) -> bytes:
@@ -437,8 +435,7 @@ def _decode_facts(blob: bytes, text: str) -> dict[int, list[Fact]]:
 
 
 def _decode_units(blob: bytes) -> list[tuple[int, int, Role]]:
-    triples = np.frombuffer(blob, dtype=np.int32).reshape(-1, 3).tolist()
-    return [(start, end, _ROLES[role]) for start, end, role in triples]
+    return spans_from_array(np.frombuffer(blob, dtype=np.int32))
 
 
 def fts_query(query: str) -> str:

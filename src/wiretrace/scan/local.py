@@ -12,6 +12,7 @@ Stages, each checkpointed in the output folder (see :mod:`wiretrace.scan.store`)
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import time
@@ -25,6 +26,7 @@ import networkx as nx
 import numpy as np
 from networkx.utils import reverse_cuthill_mckee_ordering
 
+from wiretrace.document import Document
 from wiretrace.scan.candidates import (
     Candidates,
     boilerplate_shingles,
@@ -39,6 +41,7 @@ from wiretrace.scan.pairs import DocumentCache, PairResult, relate
 from wiretrace.scan.records import Record, read_corpus
 from wiretrace.scan.results import ScanResult, ScanSummary, assemble_result, write_outputs
 from wiretrace.scan.store import ScanStore
+from wiretrace.segment import segment, units_as_array
 
 #: ``progress(stage, done, total)``; ``total`` is None while it is unknown.
 Progress = Callable[[str, int, int | None], None]
@@ -95,22 +98,42 @@ def _timed(seconds: dict[str, float], name: str) -> Iterator[None]:
 
 
 def _features_stage(store: ScanStore, options: ScanOptions, total: int, report: Progress) -> None:
-    arrays: list[np.ndarray] = []
+    shingle_sets: list[np.ndarray] = []
+    unit_rows: list[np.ndarray] = []
     batches = _batched((record.text for _, record in store.records()), _DOCS_PER_JOB)
-    for batch in _pool_map(_shingle_batch, batches, options.workers):
-        arrays.extend(batch)
-        report("hashing shingles", len(arrays), total)
-    lengths = np.array([len(a) for a in arrays], dtype=np.int64)
-    flat = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.uint64)
+    cut = functools.partial(_document_features, layout=options.pairs.layout)
+    for batch in _pool_map(cut, batches, options.workers):
+        for values, units in batch:
+            shingle_sets.append(values)
+            unit_rows.append(units)
+        report("hashing shingles", len(shingle_sets), total)
     vectors, owners = np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=np.int64)
     if options.candidates.semantic:
         vectors, owners = _passage_vectors(store, options, total, report)
-    store.save_arrays("features", shingles=flat, lengths=lengths, vectors=vectors, owners=owners)
+    store.save_arrays(
+        "features",
+        shingles=_flat(shingle_sets, np.uint64),
+        lengths=np.array([len(a) for a in shingle_sets], dtype=np.int64),
+        units=_flat(unit_rows, np.int32).reshape(-1, 3),
+        unit_counts=np.array([len(u) for u in unit_rows], dtype=np.int64),
+        vectors=vectors,
+        owners=owners,
+    )
     store.mark_done("features")
 
 
-def _shingle_batch(texts: list[str]) -> list[np.ndarray]:
-    return [shingles(text) for text in texts]
+def _document_features(texts: list[str], layout: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Shingles and segmentation of each text. Judging aligns a document against many
+    others; cutting it once here saves cutting it again in every worker that meets it."""
+    features = []
+    for text in texts:
+        doc = Document("", text)
+        features.append((shingles(text), units_as_array(segment(doc, layout=layout))))
+    return features
+
+
+def _flat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype=dtype)
 
 
 def _passage_vectors(
@@ -188,15 +211,17 @@ def _pairs_stage(
     report("judging pairs", len(done_keys), total)
     boilerplate = store.load_arrays("candidates")["boilerplate"]
     features = store.load_arrays("features", keys=("shingles", "lengths"))
+    units = _stored_units(store)
     jobs = _cache_friendly_jobs(todo)
-    # Workers are forked after this, so they share the shingles of the features stage
-    # instead of hashing every document again for the cheap check.
+    # Workers are forked after this, so they share the shingles and units of the features
+    # stage instead of hashing and segmenting every document again.
     _worker.update(
         store=store,
         options=options,
         boilerplate=boilerplate,
         shingles=features["shingles"],
         bounds=np.concatenate(([0], np.cumsum(features["lengths"]))),
+        units=units,
     )
     with store.append_checked() as writer:
         for results in _pool_map(_judge_job, jobs, options.workers, chunksize=_JOBS_PER_WORKER_RUN):
@@ -205,6 +230,15 @@ def _pairs_stage(
                 checked.append(record)
             report("judging pairs", len(checked), total)
     return checked
+
+
+def _stored_units(store: ScanStore) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each document's units from the features stage, or None for a checkpoint written
+    before units were stored there (its documents are segmented as they are judged)."""
+    if "units" not in store.array_names("features"):
+        return None
+    found = store.load_arrays("features", keys=("units", "unit_counts"))
+    return found["units"], np.concatenate(([0], np.cumsum(found["unit_counts"])))
 
 
 def _cache_friendly_jobs(todo: list[tuple[int, int, float]]) -> list[list[tuple[int, int, float]]]:
@@ -234,6 +268,10 @@ def _judge_job(job: list[tuple[int, int, float]]) -> list[dict[str, Any]]:
     flat, bounds = _worker["shingles"], _worker["bounds"]
     for number in numbers:
         cache.add_shingles(records[number], flat[bounds[number] : bounds[number + 1]])
+    if _worker.get("units") is not None:
+        rows, unit_bounds = _worker["units"]
+        for number in numbers:
+            cache.add_units(records[number], rows[unit_bounds[number] : unit_bounds[number + 1]])
     out = []
     for a, b, similarity in job:
         result = judge_pair(records[a], records[b], similarity, options, _worker["boilerplate"], cache)

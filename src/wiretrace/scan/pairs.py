@@ -17,7 +17,7 @@ from wiretrace.compare import Comparison, compare_segmented
 from wiretrace.document import Document, Role, Unit
 from wiretrace.scan.features import shingles
 from wiretrace.scan.records import Record
-from wiretrace.segment import segment
+from wiretrace.segment import segment, spans_from_array
 
 #: Lexical alignment, a little more tolerant than compare's default: scans meet rewording
 #: more often than the seed pair does, and the model is too slow for a corpus.
@@ -83,6 +83,7 @@ class DocumentCache:
         self._size = size
         self._items: OrderedDict[str, tuple[Document, list[Profile]]] = OrderedDict()
         self._shingles: OrderedDict[str, tuple[str, np.ndarray]] = OrderedDict()
+        self._units: OrderedDict[str, tuple[str, np.ndarray]] = OrderedDict()
 
     def get(
         self, record: Record, units: list[tuple[int, int, Role]] | None = None
@@ -97,6 +98,9 @@ class DocumentCache:
             item = None  # the same id for another text: two files named alike, say
         if item is None:
             doc = Document(record.id, record.text, record.title, record.date, record.url)
+            stored = self._units.get(record.id)
+            if units is None and stored is not None and stored[0] == record.text:
+                units = spans_from_array(stored[1])
             if units is None:
                 segment(doc, layout=self._layout)
             else:
@@ -115,6 +119,14 @@ class DocumentCache:
         self._shingles.move_to_end(record.id)
         if len(self._shingles) > 4 * self._size:
             self._shingles.popitem(last=False)
+
+    def add_units(self, record: Record, rows: np.ndarray) -> None:
+        """Remember the segmentation of ``record`` (:func:`~wiretrace.segment.units_as_array`
+        rows), so that a cache miss profiles the document without cutting it again."""
+        self._units[record.id] = (record.text, rows)
+        self._units.move_to_end(record.id)
+        if len(self._units) > 4 * self._size:
+            self._units.popitem(last=False)
 
     def shingles(self, record: Record) -> np.ndarray:
         """Only the shingles: cheap, and enough to turn most candidates away unsegmented."""

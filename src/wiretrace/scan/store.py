@@ -137,6 +137,11 @@ class ScanStore:
             os.fsync(handle.fileno())
         tmp.replace(self.root / f"{name}.npz")
 
+    def array_names(self, name: str) -> list[str]:
+        """The names of the arrays saved under ``name``."""
+        with np.load(self.root / f"{name}.npz") as data:
+            return list(data.files)
+
     def load_arrays(self, name: str, keys: Iterable[str] | None = None) -> dict[str, np.ndarray]:
         """Arrays saved by :meth:`save_arrays`: all of them, or those named in ``keys``."""
         with np.load(self.root / f"{name}.npz") as data:
