@@ -38,7 +38,7 @@ from wiretrace.document import Document, Role
 from wiretrace.embed import DEFAULT_MODEL
 from wiretrace.errors import InputError, WiretraceError
 from wiretrace.facts import FACTS_VERSION, Fact, FactKind
-from wiretrace.scan.candidates import vector_index
+from wiretrace.scan.candidates import nearest, vector_index
 from wiretrace.scan.features import passages, shingles
 from wiretrace.scan.pairs import SCAN_ALIGN, DocumentCache
 from wiretrace.scan.records import Problem, Record, read_corpus
@@ -137,7 +137,7 @@ class Index:
         self.max_df = max_df
         self.min_shared = min_shared
         self.semantic_threshold = semantic_threshold
-        self._vectors: tuple[int, Any, np.ndarray] | None = None
+        self._vectors: tuple[int, np.ndarray, Any, np.ndarray] | None = None
         self._cache = DocumentCache(layout=self.layout, size=512)
 
     def __enter__(self) -> Index:
@@ -374,11 +374,11 @@ class Index:
         spans = passages(text)
         if not spans:
             return {}
-        owners, index = self._vector_index()
+        owners, index, vectors = self._vector_index()
         if index is None:
             return {}
         queries = self._encoder()([text[p.start : p.end] for p in spans])
-        sims, found = index.search(queries.astype(np.float32), min(8, index.ntotal))
+        sims, found = nearest(index, vectors, queries.astype(np.float32), min(8, index.ntotal))
         best: dict[int, float] = {}
         for sim, position in zip(sims.ravel().tolist(), found.ravel().tolist(), strict=True):
             if position >= 0 and sim >= self.semantic_threshold:
@@ -386,19 +386,20 @@ class Index:
                 best[doc] = max(best.get(doc, 0.0), sim)
         return best
 
-    def _vector_index(self) -> tuple[np.ndarray, Any]:
-        """All passage vectors in a faiss index, rebuilt when documents were added since."""
+    def _vector_index(self) -> tuple[np.ndarray, Any, np.ndarray]:
+        """All passage vectors in a faiss index, rebuilt when documents were added since:
+        ``(owners, index, vectors)``."""
         count = int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
         if self._vectors is not None and self._vectors[0] == count:
-            return self._vectors[2], self._vectors[1]
+            return self._vectors[1:]
         if count == 0:
-            return np.zeros(0, dtype=np.int64), None
+            return np.zeros(0, dtype=np.int64), None, np.zeros((0, 0), dtype=np.float32)
         rows = self._db.execute("SELECT doc, vector FROM vectors ORDER BY rowid").fetchall()
         owners = np.array([r[0] for r in rows], dtype=np.int64)
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-        index = vector_index(np.ascontiguousarray(matrix))
-        self._vectors = (count, index, owners)
-        return owners, index
+        matrix = np.ascontiguousarray(matrix)
+        self._vectors = (count, owners, vector_index(matrix), matrix)
+        return self._vectors[1:]
 
 
 _FACT_KINDS = list(FactKind)
