@@ -390,11 +390,11 @@ def test_membership_by_binary_search_agrees_with_isin() -> None:
 def test_units_cut_in_the_features_stage_are_the_segmenters_and_spare_cutting_again(
     scanned, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from wiretrace.document import Document
+    from wiretrace.document import Document, units_as_array
     from wiretrace.scan import pairs
     from wiretrace.scan.local import _stored_units
     from wiretrace.scan.store import ScanStore
-    from wiretrace.segment import segment, units_as_array
+    from wiretrace.segment import segment
 
     folder, _, _ = scanned
     store = ScanStore(folder / "out", OPTIONS.fingerprint([folder / "corpus.jsonl"]))

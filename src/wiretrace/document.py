@@ -7,9 +7,12 @@ always holds; tests check this invariant.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:
     from wiretrace.facts import Fact
@@ -48,6 +51,28 @@ class Unit:
     def is_story(self) -> bool:
         """True for units that are story text (body sentences and story list items)."""
         return self.role in (Role.BODY, Role.LIST_ITEM)
+
+
+_ROLES = list(Role)
+
+
+def units_as_array(units: Sequence[Unit]) -> np.ndarray:
+    """A segmentation as ``(start, end, role)`` int32 rows, for storing beside the text.
+
+    Segmenting is a large share of aligning a long document against many others, so
+    corpus engines and the monitoring index cut each document once and keep the offsets.
+
+    >>> from wiretrace.segment import segment
+    >>> units_as_array(segment(Document(id="d", text="Storm hits coast\\n\\nRain fell."))).tolist()
+    [[0, 16, 1], [18, 28, 5]]
+    """
+    rows = [(u.start, u.end, _ROLES.index(u.role)) for u in units]
+    return np.array(rows, dtype=np.int32).reshape(-1, 3)
+
+
+def spans_from_array(rows: np.ndarray) -> list[tuple[int, int, Role]]:
+    """The ``(start, end, role)`` spans of :func:`units_as_array` rows."""
+    return [(start, end, _ROLES[role]) for start, end, role in rows.reshape(-1, 3).tolist()]
 
 
 @dataclass(slots=True)

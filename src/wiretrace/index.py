@@ -34,7 +34,7 @@ import numpy as np
 
 from wiretrace.align import unit_facts
 from wiretrace.compare import Comparison, compare_segmented
-from wiretrace.document import Document, Role
+from wiretrace.document import Document, Role, spans_from_array, units_as_array
 from wiretrace.embed import DEFAULT_MODEL
 from wiretrace.errors import InputError, WiretraceError
 from wiretrace.facts import FACTS_VERSION, Fact, FactKind
@@ -42,7 +42,7 @@ from wiretrace.scan.candidates import nearest, vector_index
 from wiretrace.scan.features import passages, shingles
 from wiretrace.scan.pairs import SCAN_ALIGN, DocumentCache
 from wiretrace.scan.records import Problem, Record, read_corpus
-from wiretrace.segment import SEGMENTER_VERSION, segment, spans_from_array, units_as_array
+from wiretrace.segment import SEGMENTER_VERSION, segment
 
 _SCHEMA = """
 PRAGMA journal_mode = WAL;

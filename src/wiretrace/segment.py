@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-import numpy as np
 import nupunkt
 
 from wiretrace.document import Document, Role, Unit
@@ -45,28 +44,6 @@ _HEADLINE_MAX_WORDS = 20
 _LINK_MAX_WORDS = 16
 #: Longest unit in prose mode, in words.
 PROSE_MAX_WORDS = 60
-
-
-_ROLES = list(Role)
-
-
-def units_as_array(units: list[Unit]) -> np.ndarray:
-    """A segmentation as ``(start, end, role)`` int32 rows, for storing beside the text.
-
-    Segmenting is a large share of aligning a long document against many others, so
-    corpus engines and the monitoring index cut each document once and keep the offsets.
-
-    >>> doc = Document(id="d", text="Storm hits coast\\n\\nRain fell.")
-    >>> units_as_array(segment(doc)).tolist()
-    [[0, 16, 1], [18, 28, 5]]
-    """
-    rows = [(u.start, u.end, _ROLES.index(u.role)) for u in units]
-    return np.array(rows, dtype=np.int32).reshape(-1, 3)
-
-
-def spans_from_array(rows: np.ndarray) -> list[tuple[int, int, Role]]:
-    """The ``(start, end, role)`` spans of :func:`units_as_array` rows."""
-    return [(start, end, _ROLES[role]) for start, end, role in rows.reshape(-1, 3).tolist()]
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
-from wiretrace.document import Document
+from wiretrace.document import Document, units_as_array
 from wiretrace.scan.candidates import (
     Candidates,
     boilerplate_shingles,
@@ -41,7 +41,7 @@ from wiretrace.scan.pairs import DocumentCache, PairResult, relate
 from wiretrace.scan.records import Record, read_corpus
 from wiretrace.scan.results import ScanResult, ScanSummary, assemble_result, write_outputs
 from wiretrace.scan.store import ScanStore
-from wiretrace.segment import segment, units_as_array
+from wiretrace.segment import segment
 
 #: ``progress(stage, done, total)``; ``total`` is None while it is unknown.
 Progress = Callable[[str, int, int | None], None]
@@ -102,14 +102,18 @@ def _features_stage(store: ScanStore, options: ScanOptions, total: int, report: 
     unit_rows: list[np.ndarray] = []
     batches = _batched((record.text for _, record in store.records()), _DOCS_PER_JOB)
     cut = functools.partial(_document_features, layout=options.pairs.layout)
-    for batch in _pool_map(cut, batches, options.workers):
-        for values, units in batch:
-            shingle_sets.append(values)
-            unit_rows.append(units)
-        report("hashing shingles", len(shingle_sets), total)
     vectors, owners = np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=np.int64)
-    if options.candidates.semantic:
-        vectors, owners = _passage_vectors(store, options, total, report)
+    with _process_pool(options.workers) as pool:
+        cutting = pool.imap(cut, batches) if pool else map(cut, batches)
+        # The workers hash and segment while this process embeds: the model's tokenizer
+        # alone keeps less than two cores busy.
+        if options.candidates.semantic:
+            vectors, owners = _passage_vectors(store, options, total, report)
+        for batch in cutting:
+            for values, units in batch:
+                shingle_sets.append(values)
+                unit_rows.append(units)
+            report("hashing shingles", len(shingle_sets), total)
     store.save_arrays(
         "features",
         shingles=_flat(shingle_sets, np.uint64),
@@ -348,14 +352,23 @@ def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def _pool_map(
-    function: Callable[[Any], Any], jobs: Iterable[Any], workers: int, chunksize: int = 1
-) -> Iterator[Any]:
-    """``map`` over a process pool (forked, so workers share what the parent loaded);
-    each worker takes ``chunksize`` consecutive jobs at a time."""
+@contextmanager
+def _process_pool(workers: int) -> Iterator[Any]:
+    """A process pool (forked, so workers share what the parent loaded), or None for one worker."""
     if workers <= 1:
-        yield from map(function, jobs)
+        yield None
         return
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     with context.Pool(workers) as pool:
-        yield from pool.imap(function, jobs, chunksize=chunksize)
+        yield pool
+
+
+def _pool_map(
+    function: Callable[[Any], Any], jobs: Iterable[Any], workers: int, chunksize: int = 1
+) -> Iterator[Any]:
+    """``map`` over a process pool; each worker takes ``chunksize`` consecutive jobs at a time."""
+    with _process_pool(workers) as pool:
+        if pool is None:
+            yield from map(function, jobs)
+        else:
+            yield from pool.imap(function, jobs, chunksize=chunksize)

@@ -14,10 +14,10 @@ import numpy as np
 
 from wiretrace.align import AlignOptions, Profile, profile
 from wiretrace.compare import Comparison, compare_segmented
-from wiretrace.document import Document, Role, Unit
+from wiretrace.document import Document, Role, Unit, spans_from_array
 from wiretrace.scan.features import shingles
 from wiretrace.scan.records import Record
-from wiretrace.segment import segment, spans_from_array
+from wiretrace.segment import segment
 
 #: Lexical alignment, a little more tolerant than compare's default: scans meet rewording
 #: more often than the seed pair does, and the model is too slow for a corpus.
