@@ -116,18 +116,20 @@ class DocumentCache:
 
     def add_shingles(self, record: Record, values: np.ndarray) -> None:
         """Remember shingles computed elsewhere (the scan's features stage) for ``record``."""
-        self._shingles[record.id] = (record.text, values)
-        self._shingles.move_to_end(record.id)
-        if len(self._shingles) > 4 * self._size:
-            self._shingles.popitem(last=False)
+        self._remember(self._shingles, record, values)
 
     def add_units(self, record: Record, rows: np.ndarray) -> None:
         """Remember the segmentation of ``record`` (:func:`~wiretrace.segment.units_as_array`
         rows), so that a cache miss profiles the document without cutting it again."""
-        self._units[record.id] = (record.text, rows)
-        self._units.move_to_end(record.id)
-        if len(self._units) > 4 * self._size:
-            self._units.popitem(last=False)
+        self._remember(self._units, record, rows)
+
+    def _remember(
+        self, table: OrderedDict[str, tuple[str, np.ndarray]], record: Record, value: np.ndarray
+    ) -> None:
+        table[record.id] = (record.text, value)
+        table.move_to_end(record.id)
+        if len(table) > 4 * self._size:
+            table.popitem(last=False)
 
     def shingles(self, record: Record) -> np.ndarray:
         """Only the shingles: cheap, and enough to turn most candidates away unsegmented."""
