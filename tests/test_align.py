@@ -1,0 +1,97 @@
+"""Alignment internals that every engine relies on: the lexical evidence and merged links."""
+
+from __future__ import annotations
+
+import pickle
+from itertools import pairwise
+
+import pytest
+
+from tests.conftest import SHARED, WIRE
+from wiretrace.align import (
+    AlignOptions,
+    Profile,
+    Weights,
+    _lexical_evidence,
+    profile,
+)
+from wiretrace.document import Document
+from wiretrace.segment import segment
+
+PAN13 = SHARED / "data" / "pan13-train"
+
+
+def profiles(text: str, layout: bool = True) -> list[Profile]:
+    doc = Document(id="d", text=text)
+    segment(doc, layout=layout)
+    return [profile(u) for u in doc.units]
+
+
+def evidence_by_definition(derived: list[Profile], source: list[Profile], weights: Weights, min_shared: int):
+    """Every unit pair sharing enough stems, scored straight from the definitions."""
+    found = {}
+    for i, d in enumerate(derived):
+        for j, s in enumerate(source):
+            shared = d.stems & s.stems
+            if len(shared) < max(1, min_shared):
+                continue
+            found[i, j] = (
+                weights.total(shared) / weights.total(d.stems),
+                weights.total(shared) / weights.total(s.stems),
+                len(d.bigrams & s.bigrams) / len(d.bigrams) if d.bigrams else 0.0,
+                len(shared),
+            )
+    return found
+
+
+def pan_texts(count: int) -> list[str]:
+    files = sorted((PAN13 / "susp").glob("*.txt"))[:count] + sorted((PAN13 / "src").glob("*.txt"))[:count]
+    return [f.read_text(encoding="utf-8") for f in files]
+
+
+def text_pairs() -> list[tuple[str, str]]:
+    halves = WIRE.split("\n\n")
+    rewrite = "\n\n".join(reversed(halves))
+    pairs = [(WIRE, rewrite), (rewrite, WIRE)]
+    if PAN13.is_dir():
+        texts = pan_texts(4)
+        pairs += list(pairwise(texts))
+    return pairs
+
+
+@pytest.mark.parametrize("min_shared", [1, 2])
+def test_lexical_evidence_is_the_weighted_overlap_of_every_pair_sharing_words(min_shared: int) -> None:
+    for a, b in text_pairs():
+        derived, source = profiles(a, layout=False), profiles(b, layout=False)
+        weights = Weights([*derived, *source])
+        expected = evidence_by_definition(derived, source, weights, min_shared)
+        found = _lexical_evidence(derived, source, weights, min_shared)
+        assert list(found) == sorted(expected)  # derived order, then source order
+        for pair, ev in found.items():
+            coverage, reverse, order, shared = expected[pair]
+            assert ev.coverage == pytest.approx(coverage, rel=1e-12)
+            assert ev.reverse == pytest.approx(reverse, rel=1e-12)
+            assert (ev.order, ev.shared_words) == (order, shared)
+
+
+def test_pairs_left_out_of_the_evidence_could_never_be_used() -> None:
+    options = AlignOptions(semantic=False)
+    for a, b in text_pairs():
+        derived, source = profiles(a), profiles(b)
+        weights = Weights([*derived, *source])
+        everything = _lexical_evidence(derived, source, weights)
+        kept = _lexical_evidence(derived, source, weights, options=options)
+        assert set(kept) <= set(everything)
+        floor = 0.6 * min(options.lexical_threshold, options.link_threshold)
+        for pair in set(everything) - set(kept):
+            ev = everything[pair]
+            assert 0.6 * ev.coverage + 0.4 * ev.order < floor
+            assert ev.coverage < options.semantic_min_coverage
+
+
+def test_profiles_travel_between_processes_without_their_stem_ids() -> None:
+    [first, *_] = profiles(WIRE)
+    assert len(first.ids) == len(first.stems)
+    copy = pickle.loads(pickle.dumps(first))
+    assert (copy.unit, copy.stems, copy.bigrams) == (first.unit, first.stems, first.bigrams)
+    assert copy._ids is None  # numbered afresh in the process that uses it
