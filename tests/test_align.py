@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 
@@ -13,9 +14,11 @@ from wiretrace.align import (
     Profile,
     Weights,
     _lexical_evidence,
+    link_units,
     profile,
 )
 from wiretrace.document import Document
+from wiretrace.pan import detect_pair
 from wiretrace.segment import segment
 
 PAN13 = SHARED / "data" / "pan13-train"
@@ -95,3 +98,26 @@ def test_profiles_travel_between_processes_without_their_stem_ids() -> None:
     copy = pickle.loads(pickle.dumps(first))
     assert (copy.unit, copy.stems, copy.bigrams) == (first.unit, first.stems, first.bigrams)
     assert copy._ids is None  # numbered afresh in the process that uses it
+
+
+def test_a_sentence_merged_from_two_sources_is_scored_on_both(tmp_path: Path) -> None:
+    source = (
+        "The harbour authority closed the northern pier after storm waves cracked its concrete deck.\n\n"
+        "Engineers from the regional port office will inspect the damaged pilings on Thursday morning."
+    )
+    merged = (
+        "Storm waves cracked the concrete deck of the northern pier, which the harbour authority closed, "
+        "and engineers from the regional port office will inspect the damaged pilings on Thursday "
+        "before the ferry company decides when to sail again."
+    )
+    derived, sources = profiles(merged, layout=False), profiles(source, layout=False)
+    linked = link_units(derived, sources, AlignOptions(semantic=False, lexical_threshold=0.25))
+    assert linked.groups == {0: [0, 1]}
+    alone = max(linked.scored[0, j].score for j in (0, 1))
+    assert linked.joint[0] > alone
+    assert linked.joint[0] >= 0.6 > alone  # only together do they pass for a single-link passage
+    susp, src = tmp_path / "susp.txt", tmp_path / "src.txt"
+    susp.write_text(merged + "\n")
+    src.write_text(source + "\n")
+    [detection] = detect_pair(susp, src)
+    assert (detection.this_offset, detection.this_length) == (0, len(merged))

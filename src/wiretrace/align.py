@@ -223,6 +223,9 @@ class UnitLinks:
     groups: dict[int, list[int]]
     #: Evidence for every unit pair that could become a link or join one.
     scored: dict[tuple[int, int], Evidence]
+    #: Derived unit index -> the lexical score against all its sources together, for
+    #: units merged from several: each source alone explains only its part.
+    joint: dict[int, float] = field(default_factory=dict)
 
 
 def align(
@@ -277,7 +280,12 @@ def link_units(
     scored = {pair: _with_score(ev, options) for pair, ev in evidence.items()}
     primaries = _choose_primaries(derived, scored, options)
     groups = _add_merged_sources(derived, source, scored, primaries, weights, options)
-    return UnitLinks(groups=groups, scored=scored)
+    joint = {
+        i: _joint_score(derived[i], [source[j] for j in js], weights)
+        for i, js in groups.items()
+        if len(js) > 1
+    }
+    return UnitLinks(groups=groups, scored=scored, joint=joint)
 
 
 def _encoder(options: AlignOptions) -> Encoder:
@@ -468,6 +476,15 @@ def _add_semantic_evidence(
 
 def _lexical_score(coverage: float, order: float) -> float:
     return 0.6 * coverage + 0.4 * order
+
+
+def _joint_score(d: Profile, sources: Sequence[Profile], weights: Weights) -> float:
+    """How well several source units together explain one derived unit."""
+    stems = d.stems & frozenset().union(*(s.stems for s in sources))
+    bigrams = d.bigrams & frozenset().union(*(s.bigrams for s in sources))
+    coverage = weights.total(stems) / max(weights.total(d.stems), 1e-9)
+    order = len(bigrams) / len(d.bigrams) if d.bigrams else 0.0
+    return _lexical_score(coverage, order)
 
 
 def _with_score(ev: Evidence, options: AlignOptions) -> Evidence:

@@ -267,9 +267,14 @@ def _passage(
         source_start=min(u.start for u in ss),
         source_end=max(u.end for u in ss),
         links=min(len({i for i, _ in group}), len({j for _, j in group})),
-        best=max(linked.scored[seed].score for seed in group),
+        best=max(_link_score(seed, linked) for seed in group),
         mean=sum(linked.scored[seed].score for seed in group) / len(group),
     )
+
+
+def _link_score(seed: tuple[int, int], linked: UnitLinks) -> float:
+    """A link's score, or, for a sentence merged from several sources, what they explain together."""
+    return max(linked.scored[seed].score, linked.joint.get(seed[0], 0.0))
 
 
 def _trim_to_copied(
