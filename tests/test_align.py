@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from itertools import pairwise
 from pathlib import Path
 
@@ -75,29 +74,6 @@ def test_lexical_evidence_is_the_weighted_overlap_of_every_pair_sharing_words(mi
             assert ev.coverage == pytest.approx(coverage, rel=1e-12)
             assert ev.reverse == pytest.approx(reverse, rel=1e-12)
             assert (ev.order, ev.shared_words) == (order, shared)
-
-
-def test_pairs_left_out_of_the_evidence_could_never_be_used() -> None:
-    options = AlignOptions(semantic=False)
-    for a, b in text_pairs():
-        derived, source = profiles(a), profiles(b)
-        weights = Weights([*derived, *source])
-        everything = _lexical_evidence(derived, source, weights)
-        kept = _lexical_evidence(derived, source, weights, options=options)
-        assert set(kept) <= set(everything)
-        floor = 0.6 * min(options.lexical_threshold, options.link_threshold)
-        for pair in set(everything) - set(kept):
-            ev = everything[pair]
-            assert 0.6 * ev.coverage + 0.4 * ev.order < floor
-            assert ev.coverage < options.semantic_min_coverage
-
-
-def test_profiles_travel_between_processes_without_their_stem_ids() -> None:
-    [first, *_] = profiles(WIRE)
-    assert len(first.ids) == len(first.stems)
-    copy = pickle.loads(pickle.dumps(first))
-    assert (copy.unit, copy.stems, copy.bigrams) == (first.unit, first.stems, first.bigrams)
-    assert copy._ids is None  # numbered afresh in the process that uses it
 
 
 def test_a_sentence_merged_from_two_sources_is_scored_on_both(tmp_path: Path) -> None:

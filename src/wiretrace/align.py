@@ -125,28 +125,13 @@ class Profile:
     only of the few units it links, so tokens are cut on first use.
     """
 
-    __slots__ = ("_ids", "_tokens", "bigrams", "stems", "unit")
+    __slots__ = ("_tokens", "bigrams", "stems", "unit")
 
     def __init__(self, unit: Unit, stems: frozenset[str], bigrams: frozenset[tuple[str, str]]) -> None:
         self.unit = unit
         self.stems = stems
         self.bigrams = bigrams
         self._tokens: tuple[Token, ...] | None = None
-        self._ids: np.ndarray | None = None
-
-    def __getstate__(self) -> tuple[Unit, frozenset[str], frozenset[tuple[str, str]]]:
-        # Stem ids number this process's vocabulary and mean nothing in another.
-        return self.unit, self.stems, self.bigrams
-
-    def __setstate__(self, state: tuple[Unit, frozenset[str], frozenset[tuple[str, str]]]) -> None:
-        self.__init__(*state)
-
-    @property
-    def ids(self) -> np.ndarray:
-        """The stems as ids in this process's stem vocabulary, for sparse scoring."""
-        if self._ids is None:
-            self._ids = _stem_ids(self.stems)
-        return self._ids
 
     @property
     def tokens(self) -> tuple[Token, ...]:
@@ -221,7 +206,7 @@ class UnitLinks:
 
     #: Derived unit index -> the source unit indices it draws on, in order.
     groups: dict[int, list[int]]
-    #: Evidence for every unit pair that could become a link or join one.
+    #: Evidence for every unit pair that was scored.
     scored: dict[tuple[int, int], Evidence]
     #: Derived unit index -> the lexical score against all its sources together, for
     #: units merged from several: each source alone explains only its part.
@@ -274,7 +259,7 @@ def link_units(
     """
     options = options or AlignOptions()
     weights = weights or Weights([*derived, *source])
-    evidence = _lexical_evidence(derived, source, weights, options.min_shared_words, options)
+    evidence = _lexical_evidence(derived, source, weights, options.min_shared_words)
     if options.semantic and evidence:
         _add_semantic_evidence(evidence, derived, source, encoder or _encoder(options), options)
     scored = {pair: _with_score(ev, options) for pair, ev in evidence.items()}
@@ -299,147 +284,49 @@ def _compatible(derived_role: Role, source_role: Role) -> bool:
 
 
 def _lexical_evidence(
-    derived: Sequence[Profile],
-    source: Sequence[Profile],
-    weights: Weights,
-    min_shared: int = 1,
-    options: AlignOptions | None = None,
+    derived: Sequence[Profile], source: Sequence[Profile], weights: Weights, min_shared: int = 1
 ) -> dict[tuple[int, int], Evidence]:
-    """Evidence for the unit pairs that share words and could become links, in pair order.
-
-    Shared stems are counted with numpy, stem by stem, so unit pairs sharing nothing cost
-    nothing. With ``options``, pairs that cannot become a link, join a merge or go to the
-    model are left out: most pairs share one common word, and scoring them was most of
-    the cost of aligning two documents.
-    """
-    if not derived or not source:
-        return {}
-    d_ids, d_rows = _flat_ids(derived)
-    s_ids, s_rows = _flat_ids(source)
-    stems, columns = np.unique(np.concatenate((d_ids, s_ids)), return_inverse=True)
-    table, unseen = weights.fixed_table()
-    names = _STEM_NAMES
-    fixed = np.array([table.get(names[k], unseen) for k in stems.tolist()], dtype=np.float64)
-    d_cols, s_cols = columns[: len(d_ids)], columns[len(d_ids) :]
-    # Weights are whole numbers far below 2**53, so float sums of them are exact.
-    d_fixed = np.bincount(d_rows, weights=fixed[d_cols], minlength=len(derived))
-    s_fixed = np.bincount(s_rows, weights=fixed[s_cols], minlength=len(source))
-    rows, cols, counts, shared_fixed = _shared_by_pair(d_rows, d_cols, s_rows, s_cols, fixed, len(source))
-    coverage = shared_fixed / np.maximum(d_fixed[rows], 1.0)
-    keep = (counts >= min_shared) & (d_fixed[rows] > 0)
-    keep &= _compatible_pairs(derived, source, rows, cols)
-    if options is not None:
-        keep &= _may_matter(coverage, counts, derived, rows, options)
     scale = Weights._SCALE
+    table, unseen = weights.fixed_table()
+    by_stem: dict[str, list[int]] = {}
+    s_weights = []
+    for j, p in enumerate(source):
+        s_fixed = 0
+        for s in p.stems:
+            by_stem.setdefault(s, []).append(j)
+            s_fixed += table.get(s, unseen)
+        s_weights.append(s_fixed / scale)
     evidence: dict[tuple[int, int], Evidence] = {}
-    for k in np.flatnonzero(keep).tolist():
-        i, j = int(rows[k]), int(cols[k])
-        d = derived[i]
-        shared_weight = int(shared_fixed[k]) / scale
-        evidence[i, j] = Evidence(
-            coverage=shared_weight / (int(d_fixed[i]) / scale),
-            reverse=shared_weight / max(int(s_fixed[j]) / scale, 1e-9),
-            order=len(d.bigrams & source[j].bigrams) / len(d.bigrams) if d.bigrams else 0.0,
-            semantic=None,
-            shared_words=int(counts[k]),
-            score=0.0,
-        )
+    for i, d in enumerate(derived):
+        d_fixed = 0
+        shared_count: dict[int, int] = {}
+        shared_fixed: dict[int, int] = {}
+        for stem in d.stems:
+            w = table.get(stem, unseen)
+            d_fixed += w
+            for j in by_stem.get(stem, ()):
+                shared_count[j] = shared_count.get(j, 0) + 1
+                shared_fixed[j] = shared_fixed.get(j, 0) + w
+        d_weight = d_fixed / scale
+        if d_weight <= 0:
+            continue
+        # In source order: stems are a set, whose order changes with Python's hash seed,
+        # and ties between source units must break the same way in every process.
+        for j in sorted(shared_count):
+            n_shared = shared_count[j]
+            s_prof = source[j]
+            if n_shared < min_shared or not _compatible(d.unit.role, s_prof.unit.role):
+                continue
+            shared_weight = shared_fixed[j] / scale
+            evidence[i, j] = Evidence(
+                coverage=shared_weight / d_weight,
+                reverse=shared_weight / max(s_weights[j], 1e-9),
+                order=len(d.bigrams & s_prof.bigrams) / len(d.bigrams) if d.bigrams else 0.0,
+                semantic=None,
+                shared_words=n_shared,
+                score=0.0,
+            )
     return evidence
-
-
-def _flat_ids(profiles: Sequence[Profile]) -> tuple[np.ndarray, np.ndarray]:
-    """Every unit's stem ids end to end, and the unit each one belongs to."""
-    ids = [p.ids for p in profiles]
-    lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
-    return np.concatenate(ids), np.repeat(np.arange(len(ids)), lengths)
-
-
-def _shared_by_pair(
-    d_rows: np.ndarray,
-    d_cols: np.ndarray,
-    s_rows: np.ndarray,
-    s_cols: np.ndarray,
-    fixed: np.ndarray,
-    s_count: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For unit pairs sharing stems, in (derived, source) order: both indices, the number of
-    stems they share and the summed weight of those stems.
-
-    Every (derived unit, source unit, stem) triple is listed once, stem by stem, and the
-    triples are counted per pair.
-    """
-    width = len(fixed)
-    d_per = np.bincount(d_cols, minlength=width)
-    s_per = np.bincount(s_cols, minlength=width)
-    d_by = np.argsort(d_cols, kind="stable")
-    s_by = np.argsort(s_cols, kind="stable")
-    d_start = np.cumsum(d_per) - d_per
-    s_start = np.cumsum(s_per) - s_per
-    per_stem = d_per * s_per
-    total = int(per_stem.sum())
-    empty = np.zeros(0, dtype=np.int64)
-    if total == 0:
-        return empty, empty, empty, np.zeros(0)
-    stem = np.repeat(np.arange(width), per_stem)
-    k = np.arange(total) - np.repeat(np.cumsum(per_stem) - per_stem, per_stem)
-    i = d_rows[d_by[d_start[stem] + k // s_per[stem]]]
-    j = s_rows[s_by[s_start[stem] + k % s_per[stem]]]
-    key = i * s_count + j
-    pairs, slot = np.unique(key, return_inverse=True)
-    counts = np.bincount(slot, minlength=len(pairs))
-    shared = np.bincount(slot, weights=fixed[stem], minlength=len(pairs))
-    return pairs // s_count, pairs % s_count, counts, shared
-
-
-def _compatible_pairs(
-    derived: Sequence[Profile], source: Sequence[Profile], rows: np.ndarray, cols: np.ndarray
-) -> np.ndarray:
-    d_roles = [p.unit.role for p in derived]
-    s_roles = [p.unit.role for p in source]
-    if all(r in ALIGNABLE_ROLES for r in d_roles) and all(r in ALIGNABLE_ROLES for r in s_roles):
-        return np.ones(len(rows), dtype=bool)
-    return np.array(
-        [_compatible(d_roles[i], s_roles[j]) for i, j in zip(rows.tolist(), cols.tolist(), strict=True)],
-        dtype=bool,
-    )
-
-
-def _may_matter(
-    coverage: np.ndarray,
-    counts: np.ndarray,
-    derived: Sequence[Profile],
-    rows: np.ndarray,
-    options: AlignOptions,
-) -> np.ndarray:
-    """False for pairs whose best possible score keeps them from every use of the evidence.
-
-    A pair is a link at the lowest threshold, joins a merge at 0.6 of it, and is given
-    to the model above ``semantic_min_coverage``. Its order score is at most one, and a
-    pair sharing ``n`` stems shares at most ``n * n`` bigrams.
-    """
-    floor = 0.6 * min(options.lexical_threshold, options.link_threshold)
-    bigrams = np.array([len(p.bigrams) for p in derived], dtype=np.float64)[rows]
-    order_bound = np.minimum(1.0, counts.astype(np.float64) ** 2 / np.maximum(bigrams, 1.0))
-    order_bound[bigrams == 0] = 0.0
-    best = 0.6 * coverage + 0.4 * order_bound
-    return (best >= floor - 1e-9) | (coverage >= options.semantic_min_coverage - 1e-9)
-
-
-#: This process's stem vocabulary: ids by stem, and stems by id.
-_STEM_IDS: dict[str, int] = {}
-_STEM_NAMES: list[str] = []
-
-
-def _stem_ids(stems: frozenset[str]) -> np.ndarray:
-    ids = _STEM_IDS
-    out = np.empty(len(stems), dtype=np.int64)
-    for k, stem in enumerate(stems):
-        found = ids.get(stem)
-        if found is None:
-            found = ids[stem] = len(_STEM_NAMES)
-            _STEM_NAMES.append(stem)
-        out[k] = found
-    return out
 
 
 def _add_semantic_evidence(
