@@ -117,6 +117,24 @@ def test_html_output_file_is_written_whole(tmp_path: Path, pair: tuple[Path, Pat
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
+@pytest.mark.parametrize(
+    ("name", "starts"), [("report.html", "<!doctype html>"), ("REPORT.JSON", "{"), ("report.txt", "")]
+)
+def test_output_format_follows_the_file_name(
+    tmp_path: Path, pair: tuple[Path, Path], name: str, starts: str
+) -> None:
+    out = tmp_path / name
+    done = run("compare", str(pair[0]), str(pair[1]), "-o", str(out), "--no-semantic")
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    assert text.startswith(starts)
+    if name == "report.txt":
+        assert "derives" in text and not text.lstrip().startswith(("<", "{"))
+    # An explicit --format wins over the name.
+    done = run("compare", str(pair[0]), str(pair[1]), "-o", str(out), "-f", "json", "--no-semantic")
+    assert json.loads(out.read_text())["verdict"]
+
+
 def test_output_into_missing_directory_leaves_nothing(tmp_path: Path, pair: tuple[Path, Path]) -> None:
     out = tmp_path / "nowhere" / "report.json"
     done = run("compare", str(pair[0]), str(pair[1]), "-f", "json", "-o", str(out), "--no-semantic")

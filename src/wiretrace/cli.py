@@ -75,8 +75,14 @@ def compare(
     a: Annotated[str, typer.Argument(help="First text: a .txt or .html file, or - for standard input.")],
     b: Annotated[str, typer.Argument(help="Second text: a .txt or .html file, or - for standard input.")],
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="text (terminal report), json or html.")
-    ] = OutputFormat.text,
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text (terminal report), json or html. Default: from the --output suffix "
+            "(.json, .html, .htm), else text.",
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")
     ] = None,
@@ -97,7 +103,7 @@ def compare(
 ) -> None:
     """Compare two news texts: which derives from which, and how, unit by unit.
 
-    Example: wiretrace compare wire.txt paper.html --format html -o report.html
+    Example: wiretrace compare wire.txt paper.html -o report.html
     """
     from wiretrace.compare import compare as compare_texts
     from wiretrace.ingest import read_document
@@ -107,6 +113,7 @@ def compare(
     doc_a = read_document(a, max_bytes=max_bytes)
     doc_b = read_document(b, max_bytes=max_bytes)
     result = compare_texts(doc_a, doc_b, semantic=semantic, model=model, device=device)
+    output_format = output_format or _format_for(output)
     if output_format is OutputFormat.json:
         _emit(result.to_json() + "\n", output)
     elif output_format is OutputFormat.html:
@@ -121,6 +128,14 @@ def compare(
                 console = Console(record=True, width=160, file=devnull)
                 render_terminal(result, console)
             _emit(console.export_text(), output)
+
+
+def _format_for(output: Path | None) -> OutputFormat:
+    """The report format a file name asks for: ``report.html`` means HTML."""
+    suffix = output.suffix.lower() if output else ""
+    if suffix == ".json":
+        return OutputFormat.json
+    return OutputFormat.html if suffix in (".html", ".htm") else OutputFormat.text
 
 
 class EvalFormat(StrEnum):
