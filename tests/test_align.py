@@ -29,7 +29,9 @@ def profiles(text: str, layout: bool = True) -> list[Profile]:
     return [profile(u) for u in doc.units]
 
 
-def evidence_by_definition(derived: list[Profile], source: list[Profile], weights: Weights, min_shared: int):
+def evidence_by_definition(
+    derived: list[Profile], source: list[Profile], weights: Weights, min_shared: int
+) -> dict[tuple[int, int], tuple[float, float, float, int]]:
     """Every unit pair sharing enough stems, scored straight from the definitions."""
     found = {}
     for i, d in enumerate(derived):
@@ -52,8 +54,8 @@ def pan_texts(count: int) -> list[str]:
 
 
 def text_pairs() -> list[tuple[str, str]]:
-    halves = WIRE.split("\n\n")
-    rewrite = "\n\n".join(reversed(halves))
+    paragraphs = WIRE.split("\n\n")
+    rewrite = "\n\n".join(reversed(paragraphs))
     pairs = [(WIRE, rewrite), (rewrite, WIRE)]
     if PAN13.is_dir():
         texts = pan_texts(4)
