@@ -119,7 +119,7 @@ class DocumentCache:
         self._remember(self._shingles, record, values)
 
     def add_units(self, record: Record, rows: np.ndarray) -> None:
-        """Remember the segmentation of ``record`` (:func:`~wiretrace.segment.units_as_array`
+        """Remember the segmentation of ``record`` (:func:`~wiretrace.document.units_as_array`
         rows), so that a cache miss profiles the document without cutting it again."""
         self._remember(self._units, record, rows)
 
