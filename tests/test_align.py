@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+import wiretrace.align as align_module
 from tests.conftest import SHARED, WIRE
 from wiretrace.align import (
     AlignOptions,
@@ -63,6 +67,23 @@ def text_pairs() -> list[tuple[str, str]]:
     return pairs
 
 
+def reuse_pairs(per_type: int) -> list[tuple[str, str]]:
+    """(suspicious, source) texts of PAN pairs with real reuse: copied, edited, translated, summarised."""
+    if not PAN13.is_dir():
+        return []
+    found = []
+    for folder in sorted(PAN13.glob("0[2-5]-*")):
+        for line in (folder / "pairs").read_text().splitlines()[:per_type]:
+            susp, src = line.split()
+            found.append(
+                (
+                    (PAN13 / "susp" / susp).read_text(encoding="utf-8"),
+                    (PAN13 / "src" / src).read_text(encoding="utf-8"),
+                )
+            )
+    return found
+
+
 @pytest.mark.parametrize("min_shared", [1, 2])
 def test_lexical_evidence_is_the_weighted_overlap_of_every_pair_sharing_words(min_shared: int) -> None:
     for a, b in text_pairs():
@@ -76,6 +97,47 @@ def test_lexical_evidence_is_the_weighted_overlap_of_every_pair_sharing_words(mi
             assert ev.coverage == pytest.approx(coverage, rel=1e-12)
             assert ev.reverse == pytest.approx(reverse, rel=1e-12)
             assert (ev.order, ev.shared_words) == (order, shared)
+
+
+def test_stem_weights_are_the_idf_of_how_many_units_hold_each_stem() -> None:
+    for a, b in text_pairs():
+        derived, source = profiles(a, layout=False), profiles(b, layout=False)
+        units = [*derived, *source]
+        weights = Weights(derived, source)
+        df = Counter(stem for p in units for stem in p.stems)
+        for stem, count in df.items():
+            expected = round(math.log((len(units) + 1) / (count + 0.5)) * 2**32) / 2**32
+            assert weights.total({stem}) == expected
+        together = Weights(units)  # one sequence of every unit weighs the same
+        assert np.array_equal(together.values, weights.values)
+        assert np.array_equal(together.vocabulary, weights.vocabulary)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        AlignOptions(semantic=False),
+        AlignOptions(semantic=False, lexical_threshold=0.25, min_shared_words=2),
+        AlignOptions(semantic=True),
+    ],
+    ids=["lexical", "scan", "semantic"],
+)
+def test_unit_pairs_left_unscored_could_not_have_changed_the_links(
+    options: AlignOptions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The model is slow on whole PAN documents, so the semantic case reads fewer of them.
+    pairs = text_pairs()[:2] + reuse_pairs(1 if options.semantic else 3)
+    left_out = 0
+    for a, b in pairs:
+        derived, source = profiles(a, layout=False), profiles(b, layout=False)
+        pruned = link_units(derived, source, options)
+        with monkeypatch.context() as patched:
+            patched.setattr(align_module, "_least_useful", lambda _: (-math.inf, -math.inf))
+            full = link_units(derived, source, options)
+        assert (pruned.groups, pruned.joint) == (full.groups, full.joint)
+        assert pruned.scored == {pair: full.scored[pair] for pair in pruned.scored}
+        left_out += len(full.scored) - len(pruned.scored)
+    assert left_out > 0
 
 
 def test_a_sentence_merged_from_two_sources_is_scored_on_both(tmp_path: Path) -> None:

@@ -26,12 +26,14 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from wiretrace.document import Document, Role, Unit
 from wiretrace.embed import DEFAULT_MODEL, Encoder, get_encoder
 from wiretrace.facts import Fact, extract_facts, substitutions
+from wiretrace.overlap import Stacked, overlap, stack, stems_of, unit_counts
 from wiretrace.tokens import Token, content_stems, tokenize
 
 #: Roles whose units carry story or title text and may be drawn from any such unit.
@@ -141,9 +143,11 @@ class Profile:
         return self._tokens
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """How strongly one derived unit resembles one source unit."""
+class Evidence(NamedTuple):
+    """How strongly one derived unit resembles one source unit.
+
+    A named tuple, because a pair of long documents builds hundreds of thousands of them.
+    """
 
     coverage: float
     reverse: float
@@ -159,6 +163,36 @@ def profile(unit: Unit) -> Profile:
     return Profile(unit, frozenset(content), frozenset(itertools.pairwise(content)))
 
 
+class Profiles(list[Profile]):
+    """The profiled units of one document, with the flat arrays that compiled code reads.
+
+    Corpus engines keep a document's profiles for all of its pairs, so the arrays are built
+    once per document, not once per pair. Do not change the list once they are read.
+    """
+
+    @functools.cached_property
+    def stacked(self) -> Stacked:
+        """Stem ids, bigram keys and role codes of every unit."""
+        return stack([(p.stems, p.bigrams, _ROLE_CODES[p.unit.role]) for p in self])
+
+    @functools.cached_property
+    def story_ids(self) -> np.ndarray:
+        """The distinct stem ids of the story units."""
+        stacked = self.stacked
+        story = np.array([p.unit.is_story for p in self], dtype=np.bool_)
+        return np.unique(stacked.ids[np.repeat(story, np.diff(stacked.ptr))])
+
+
+def profile_units(units: Iterable[Unit]) -> Profiles:
+    """:func:`profile` for each unit of a document."""
+    return Profiles(profile(u) for u in units)
+
+
+def as_profiles(profiles: Sequence[Profile]) -> Profiles:
+    """``profiles`` as :class:`Profiles`, reusing them when they already are."""
+    return profiles if isinstance(profiles, Profiles) else Profiles(profiles)
+
+
 class Weights:
     """IDF weights of stems over the units of the documents being compared.
 
@@ -172,28 +206,40 @@ class Weights:
 
     _SCALE = 2**32
 
-    def __init__(self, profiles: Sequence[Profile]) -> None:
-        df = Counter(stem for p in profiles for stem in p.stems)
-        n = max(1, len(profiles))
+    def __init__(self, *sides: Sequence[Profile]) -> None:
+        """Weights over the units of one or more sequences of profiles (usually both documents)."""
+        vocabulary, counts = unit_counts([as_profiles(side).stacked for side in sides])
+        n = max(1, sum(len(side) for side in sides))
+        distinct = np.unique(counts)
         # Computed once per distinct count: a pair has thousands of stems but few counts.
-        by_count = {
-            count: round(math.log((n + 1) / (count + 0.5)) * self._SCALE) for count in set(df.values())
-        }
-        self._fixed = {stem: by_count[count] for stem, count in df.items()}
+        by_count = np.array(
+            [round(math.log((n + 1) / (count + 0.5)) * self._SCALE) for count in distinct.tolist()],
+            dtype=np.int64,
+        )
+        #: The sorted stem ids of the units, and the weight of each in units of 2**-32.
+        self.vocabulary = vocabulary
+        self.values = by_count[np.searchsorted(distinct, counts)]
         self._unseen = round(math.log((n + 1) / 0.5) * self._SCALE)
+        self._fixed: dict[str, int] | None = None
 
     def fixed_table(self) -> tuple[dict[str, int], int]:
         """The weights in units of 2**-32 by stem, and the weight of a stem not among them.
 
-        For loops over millions of stems, where a method call per stem would cost more than
-        the lookup.
+        For loops over many stems, where a method call per stem would cost more than the
+        lookup. Built on first use: alignment itself works on the arrays.
         """
+        if self._fixed is None:
+            self._fixed = dict(zip(stems_of(self.vocabulary), self.values.tolist(), strict=True))
         return self._fixed, self._unseen
 
     def total(self, stems: frozenset[str] | set[str]) -> float:
         """Summed weight of a set of stems."""
-        fixed, unseen = self._fixed, self._unseen
+        fixed, unseen = self.fixed_table()
         return sum([fixed.get(s, unseen) for s in stems]) / self._SCALE
+
+    def total_of_ids(self, ids: np.ndarray) -> float:
+        """Summed weight of distinct stem ids, all of them among the weighted units' stems."""
+        return int(self.values[np.searchsorted(self.vocabulary, ids)].sum()) / self._SCALE
 
 
 @dataclass(slots=True)
@@ -230,8 +276,8 @@ def align(
     """
     options = options or AlignOptions()
     if profiles is None:
-        profiles = ([profile(u) for u in derived.units], [profile(u) for u in source.units])
-    d_profiles, s_profiles = list(profiles[0]), list(profiles[1])
+        profiles = (profile_units(derived.units), profile_units(source.units))
+    d_profiles, s_profiles = as_profiles(profiles[0]), as_profiles(profiles[1])
     linked = link_units(d_profiles, s_profiles, options, encoder, weights)
     links = _build_links(derived, source, d_profiles, s_profiles, linked.groups, linked.scored, options)
     return Alignment(links=links, left_out=_left_out(s_profiles, d_profiles, links))
@@ -258,11 +304,11 @@ def link_units(
     {0: [0]}
     """
     options = options or AlignOptions()
-    weights = weights or Weights([*derived, *source])
-    evidence = _lexical_evidence(derived, source, weights, options.min_shared_words)
+    weights = weights or Weights(derived, source)
+    evidence = _lexical_evidence(derived, source, weights, options.min_shared_words, _least_useful(options))
     if options.semantic and evidence:
         _add_semantic_evidence(evidence, derived, source, encoder or _encoder(options), options)
-    scored = {pair: _with_score(ev, options) for pair, ev in evidence.items()}
+    scored = evidence
     primaries = _choose_primaries(derived, scored, options)
     groups = _add_merged_sources(derived, source, scored, primaries, weights, options)
     joint = {
@@ -283,50 +329,53 @@ def _compatible(derived_role: Role, source_role: Role) -> bool:
     return derived_role == source_role  # page furniture only matches the same furniture
 
 
+_ROLE_CODES = {role: code for code, role in enumerate(Role)}
+#: ``_compatible`` as a table over role codes, for compiled code.
+_COMPATIBLE_CODES = np.array([[_compatible(d, s) for s in Role] for d in Role], dtype=np.bool_)
+
+
+def _least_useful(options: AlignOptions) -> tuple[float, float]:
+    """The lexical score, or else coverage, below which a unit pair can change nothing.
+
+    A pair becomes a link only above the link threshold, and joins a merge only above
+    0.6 of it while covering ``merge_gain`` of the derived unit; with the model on, any
+    pair the model is given may still rise, so coverage alone keeps it.
+    """
+    floor = 0.6 * min(options.lexical_threshold, options.link_threshold)
+    return floor, (options.semantic_min_coverage if options.semantic else math.inf)
+
+
 def _lexical_evidence(
-    derived: Sequence[Profile], source: Sequence[Profile], weights: Weights, min_shared: int = 1
+    derived: Sequence[Profile],
+    source: Sequence[Profile],
+    weights: Weights,
+    min_shared: int = 1,
+    least: tuple[float, float] = (-math.inf, -math.inf),
 ) -> dict[tuple[int, int], Evidence]:
-    scale = Weights._SCALE
-    table, unseen = weights.fixed_table()
-    by_stem: dict[str, list[int]] = {}
-    s_weights = []
-    for j, p in enumerate(source):
-        s_fixed = 0
-        for s in p.stems:
-            by_stem.setdefault(s, []).append(j)
-            s_fixed += table.get(s, unseen)
-        s_weights.append(s_fixed / scale)
-    evidence: dict[tuple[int, int], Evidence] = {}
-    for i, d in enumerate(derived):
-        d_fixed = 0
-        shared_count: dict[int, int] = {}
-        shared_fixed: dict[int, int] = {}
-        for stem in d.stems:
-            w = table.get(stem, unseen)
-            d_fixed += w
-            for j in by_stem.get(stem, ()):
-                shared_count[j] = shared_count.get(j, 0) + 1
-                shared_fixed[j] = shared_fixed.get(j, 0) + w
-        d_weight = d_fixed / scale
-        if d_weight <= 0:
-            continue
-        # In source order: stems are a set, whose order changes with Python's hash seed,
-        # and ties between source units must break the same way in every process.
-        for j in sorted(shared_count):
-            n_shared = shared_count[j]
-            s_prof = source[j]
-            if n_shared < min_shared or not _compatible(d.unit.role, s_prof.unit.role):
-                continue
-            shared_weight = shared_fixed[j] / scale
-            evidence[i, j] = Evidence(
-                coverage=shared_weight / d_weight,
-                reverse=shared_weight / max(s_weights[j], 1e-9),
-                order=len(d.bigrams & s_prof.bigrams) / len(d.bigrams) if d.bigrams else 0.0,
-                semantic=None,
-                shared_words=n_shared,
-                score=0.0,
-            )
-    return evidence
+    """Evidence for every compatible unit pair sharing ``min_shared`` stems, except pairs
+    whose lexical score and coverage are both under ``least`` (see :func:`_least_useful`)."""
+    found = overlap(
+        as_profiles(derived).stacked,
+        as_profiles(source).stacked,
+        weights.vocabulary,
+        weights.values,
+        _COMPATIBLE_CODES,
+        float(Weights._SCALE),
+        min_shared,
+        least,
+    )
+    return {
+        (i, j): Evidence(coverage, reverse, order, None, n_shared, _lexical_score(coverage, order))
+        for i, j, n_shared, coverage, reverse, order in zip(
+            found.derived.tolist(),
+            found.source.tolist(),
+            found.shared_words.tolist(),
+            found.coverage.tolist(),
+            found.reverse.tolist(),
+            found.order.tolist(),
+            strict=True,
+        )
+    }
 
 
 def _add_semantic_evidence(
@@ -358,7 +407,8 @@ def _add_semantic_evidence(
     for i, j in pairs:
         ev = evidence[i, j]
         cosine = float(np.dot(d_rows[i], s_rows[j]))
-        evidence[i, j] = Evidence(ev.coverage, ev.reverse, ev.order, cosine, ev.shared_words, 0.0)
+        score = max(ev.score, 0.5 * ev.coverage + 0.5 * cosine)
+        evidence[i, j] = Evidence(ev.coverage, ev.reverse, ev.order, cosine, ev.shared_words, score)
 
 
 def _lexical_score(coverage: float, order: float) -> float:
@@ -372,12 +422,6 @@ def _joint_score(d: Profile, sources: Sequence[Profile], weights: Weights) -> fl
     coverage = weights.total(stems) / max(weights.total(d.stems), 1e-9)
     order = len(bigrams) / len(d.bigrams) if d.bigrams else 0.0
     return _lexical_score(coverage, order)
-
-
-def _with_score(ev: Evidence, options: AlignOptions) -> Evidence:
-    lexical = _lexical_score(ev.coverage, ev.order)
-    score = lexical if ev.semantic is None else max(lexical, 0.5 * ev.coverage + 0.5 * ev.semantic)
-    return Evidence(ev.coverage, ev.reverse, ev.order, ev.semantic, ev.shared_words, score)
 
 
 def _threshold(ev: Evidence, options: AlignOptions) -> float:

@@ -540,14 +540,18 @@ def _check_can_listen(host: str, port: int) -> None:
 
 @model_app.command("prepare")
 def model_prepare(model: ModelOption = DEFAULT_MODEL) -> None:
-    """Export the model to ONNX and distill its static model once, so later runs start fast."""
+    """Export the model to ONNX, distill its static model and compile the alignment kernels
+    once, so later runs start fast."""
     from wiretrace.embed import export_onnx, resolve_model
+    from wiretrace.overlap import compile_kernels
     from wiretrace.static import get_static_model, static_model_dir
 
     path = export_onnx(resolve_model(model))
     typer.echo(f"model ready: {path}")
     get_static_model(model)
     typer.echo(f"static model ready: {static_model_dir(model)}")
+    compile_kernels()
+    typer.echo("alignment kernels ready")
 
 
 @model_app.command("info")

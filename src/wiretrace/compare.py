@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wiretrace.align import Alignment, AlignOptions, Link, Profile, Weights, profile, unit_facts
+from wiretrace.align import Alignment, AlignOptions, Link, Profile, Weights, profile_units, unit_facts
 from wiretrace.document import Document
 from wiretrace.embed import Encoder
 from wiretrace.facts import Fact, distinct, has_counterpart
@@ -127,8 +127,8 @@ def compare(
         options = AlignOptions(semantic=semantic, device=device, **({"model": model} if model else {}))
     for doc in (doc_a, doc_b):
         segment(doc, layout=layout)
-    a_prof = [profile(u) for u in doc_a.units]
-    b_prof = [profile(u) for u in doc_b.units]
+    a_prof = profile_units(doc_a.units)
+    b_prof = profile_units(doc_b.units)
     return compare_segmented(doc_a, doc_b, a_prof, b_prof, options, encoder)
 
 
@@ -147,7 +147,7 @@ def compare_segmented(
     ``facts=False`` leaves the facts panel empty: corpus scans report links, not facts,
     and comparing facts costs as much as the alignment itself.
     """
-    weights = Weights(a_prof + b_prof)  # document frequencies do not depend on which side is derived
+    weights = Weights(a_prof, b_prof)  # document frequencies do not depend on which side is derived
     direction = decide_direction(doc_a, doc_b, a_prof, b_prof, weights)
     derived, source = (doc_b, doc_a) if direction.derived_side == "b" else (doc_a, doc_b)
     from wiretrace.align import align

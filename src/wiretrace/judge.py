@@ -7,11 +7,14 @@ drops, so its words are found in the original far more than the other way round.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
 
-from wiretrace.align import Alignment, Profile, Weights
+import numpy as np
+
+from wiretrace.align import Alignment, Profile, Profiles, Weights, as_profiles
 from wiretrace.document import Document, Unit
 
 #: Share of story text that must be reused for "wholly" (METER: all of it, less stray words).
@@ -69,7 +72,8 @@ def decide_direction(
 
     ``weights`` are the stem weights over the units of both documents, when the caller has them.
     """
-    weights = weights or Weights(a_prof + b_prof)
+    a_prof, b_prof = as_profiles(a_prof), as_profiles(b_prof)
+    weights = weights or Weights(a_prof, b_prof)
     a_in_b = _containment(a_prof, b_prof, weights)
     b_in_a = _containment(b_prof, a_prof, weights)
     derived_side = "b" if b_in_a >= a_in_b else "a"
@@ -87,11 +91,10 @@ def decide_direction(
     )
 
 
-def _containment(inner: list[Profile], outer: list[Profile], weights: Weights) -> float:
-    inner_stems = set().union(*(p.stems for p in inner if p.unit.is_story)) if inner else set()
-    outer_stems = set().union(*(p.stems for p in outer if p.unit.is_story)) if outer else set()
-    total = weights.total(inner_stems)
-    return weights.total(inner_stems & outer_stems) / total if total else 0.0
+def _containment(inner: Profiles, outer: Profiles, weights: Weights) -> float:
+    total = weights.total_of_ids(inner.story_ids)
+    shared = np.intersect1d(inner.story_ids, outer.story_ids, assume_unique=True)
+    return weights.total_of_ids(shared) / total if total else 0.0
 
 
 def _by_dates(a: Document, b: Document) -> str | None:
@@ -112,12 +115,18 @@ def _parse_date(value: str | None) -> date | None:
 
 def find_credit(doc: Document) -> str | None:
     """What the text says about where it came from, or None when it credits nobody."""
+    return _credit_in(doc.text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _credit_in(text: str) -> str | None:
+    # Cached by text: a corpus scan judges one document against many others.
     found: list[str] = []
     for pattern in _CREDIT_PATTERNS:
-        for match in pattern.finditer(doc.text):
-            text = " ".join(match.group(0).split())
-            if text not in found:
-                found.append(text)
+        for match in pattern.finditer(text):
+            credit = " ".join(match.group(0).split())
+            if credit not in found:
+                found.append(credit)
     return "; ".join(found) if found else None
 
 
@@ -135,7 +144,8 @@ def judge(
     left_out = sum(p.end - p.start for p in alignment.left_out)
     s_chars = sum(len(u.text) for u in s_story) or 1
     coverage = max(0.0, sum(len(u.text) for u in s_story if u.index in linked_s) - left_out) / s_chars
-    story_links = [link for link in reuse if any(i in {u.index for u in d_story} for i in link.derived)]
+    story_indices = {u.index for u in d_story}
+    story_links = [link for link in reuse if any(i in story_indices for i in link.derived)]
     if containment >= WHOLLY:
         derived_label = "wholly"
     elif containment >= PARTIALLY or len(story_links) >= 2:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
 
-from wiretrace.align import AlignOptions, Profile, profile
+from wiretrace.align import AlignOptions, Profiles, profile_units
 from wiretrace.document import Document
 from wiretrace.errors import InputError
 from wiretrace.pan.corpus import PanPair, read_pairs
@@ -135,11 +135,11 @@ def detect_pair(
 
 
 @lru_cache(maxsize=256)
-def _profiles(path: str) -> tuple[Profile, ...]:
+def _profiles(path: str) -> Profiles:
     """Segmented, profiled units of a PAN document, cached because documents recur in pairs."""
     doc = Document(id=Path(path).name, text=read_pan_text(Path(path)))
     segment(doc, layout=False)
-    return tuple(profile(u) for u in doc.units)
+    return profile_units(doc.units)
 
 
 def read_pan_text(path: Path) -> str:

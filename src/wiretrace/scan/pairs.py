@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from wiretrace.align import AlignOptions, Profile, profile
+from wiretrace.align import AlignOptions, Profile, profile_units
 from wiretrace.compare import Comparison, compare_segmented
 from wiretrace.document import Document, Role, Unit, spans_from_array
 from wiretrace.scan.features import shingles
@@ -106,7 +106,7 @@ class DocumentCache:
                 segment(doc, layout=self._layout)
             else:
                 doc.units = [Unit(i, s, e, role, record.text[s:e]) for i, (s, e, role) in enumerate(units)]
-            item = (doc, [profile(u) for u in doc.units])
+            item = (doc, profile_units(doc.units))
             self._items[record.id] = item
             if len(self._items) > self._size:
                 self._items.popitem(last=False)
