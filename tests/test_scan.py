@@ -332,6 +332,27 @@ def test_window_count_ignores_boilerplate() -> None:
     assert window_shared(a, b, np.unique(shingles(BOILERPLATE)), 60) == 0
 
 
+def test_window_count_is_the_densest_window_of_shared_shingles_on_the_sparser_side() -> None:
+    from wiretrace.scan.pairs import window_shared
+
+    def by_definition(a: np.ndarray, b: np.ndarray, boilerplate: np.ndarray, window: int) -> int:
+        common = (set(a.tolist()) & set(b.tolist())) - set(boilerplate.tolist())
+
+        def densest(values: np.ndarray) -> int:
+            hits = [v in common for v in values.tolist()]
+            return max(sum(hits[k : k + window]) for k in range(max(1, len(hits) - window + 1)))
+
+        return min(densest(a), densest(b)) if common else 0
+
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        a = rng.integers(0, 40, size=int(rng.integers(0, 90)), dtype=np.uint64)
+        b = rng.integers(0, 40, size=int(rng.integers(0, 90)), dtype=np.uint64)
+        boilerplate = np.unique(rng.integers(0, 40, size=int(rng.integers(0, 6)), dtype=np.uint64))
+        window = int(rng.integers(1, 30))
+        assert window_shared(a, b, boilerplate, window) == by_definition(a, b, boilerplate, window)
+
+
 def test_top_level_api_scans_and_returns_typed_frames(tmp_path: Path) -> None:
     import wiretrace
 

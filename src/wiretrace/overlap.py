@@ -4,6 +4,9 @@ Alignment scores each unit pair that shares content words. Two long documents ma
 millions of (stem, unit) postings per pair, which a Python loop walks slowly, so the
 counting runs in numba over integer stem ids.
 
+The compiled kernels live in :mod:`wiretrace.kernels`, imported on first use: numba adds
+about 100 MB to a process, and most processes of a corpus scan never align anything.
+
 Stem ids come from one vocabulary per process. They differ between processes, and
 nothing computed here depends on their values, only on which ids are equal.
 """
@@ -14,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
 _VOCABULARY: dict[str, int] = {}
 _WORDS: list[str] = []
@@ -82,9 +84,11 @@ def unit_counts(sides: Sequence[Stacked]) -> tuple[np.ndarray, np.ndarray]:
     """The distinct stem ids of several documents and the number of their units holding each."""
     if not sides:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    from wiretrace.kernels import merged_counts
+
     vocabulary, counts = sides[0].vocabulary, sides[0].counts
     for side in sides[1:]:
-        vocabulary, counts = _merged_counts(vocabulary, counts, side.vocabulary, side.counts)
+        vocabulary, counts = merged_counts(vocabulary, counts, side.vocabulary, side.counts)
     return vocabulary, counts
 
 
@@ -93,9 +97,13 @@ def compile_kernels() -> None:
 
     Otherwise the first alignment after installing pays for it.
     """
+    from wiretrace.kernels import densest_shared_window
+
     one = stack([(["warm"], [], 0)])
     vocabulary, counts = unit_counts([one, one])
     overlap(one, one, vocabulary, counts, np.ones((1, 1), dtype=np.bool_), 1.0, 1, (0.0, 0.0))
+    shingles = np.arange(3, dtype=np.uint64)
+    densest_shared_window(shingles, shingles, shingles, shingles, shingles[:0], 2)
 
 
 class Overlap(NamedTuple):
@@ -131,7 +139,9 @@ def overlap(
     so is a pair whose lexical score (0.6 coverage + 0.4 order) is under ``least[0]`` and
     whose coverage is under ``least[1]``.
     """
-    columns = _overlap(
+    from wiretrace.kernels import shared_stems
+
+    columns = shared_stems(
         derived.ptr,
         derived.ids,
         derived.bigram_ptr,
@@ -151,135 +161,3 @@ def overlap(
         least[1],
     )
     return Overlap(*columns)
-
-
-@njit(cache=True, nogil=True)
-def _unit_totals(ptr, ids, vocabulary, weights):  # type: ignore[no-untyped-def]
-    totals = np.zeros(len(ptr) - 1, dtype=np.int64)
-    for k in range(len(ptr) - 1):
-        total = 0
-        for p in range(ptr[k], ptr[k + 1]):
-            total += weights[np.searchsorted(vocabulary, ids[p])]
-        totals[k] = total
-    return totals
-
-
-@njit(cache=True, nogil=True)
-def _shared_count(a, a_lo, a_hi, b, b_lo, b_hi):  # type: ignore[no-untyped-def]
-    shared = 0
-    while a_lo < a_hi and b_lo < b_hi:
-        if a[a_lo] == b[b_lo]:
-            shared += 1
-            a_lo += 1
-            b_lo += 1
-        elif a[a_lo] < b[b_lo]:
-            a_lo += 1
-        else:
-            b_lo += 1
-    return shared
-
-
-@njit(cache=True, nogil=True)
-def _overlap(  # type: ignore[no-untyped-def]
-    d_ptr, d_ids, d_bptr, d_bkeys, d_roles,
-    s_ptr, s_ids, s_bptr, s_bkeys, s_roles,
-    vocabulary, weights, compatible, scale, min_shared, least_score, least_coverage,
-):  # fmt: skip
-    n_derived, n_source = len(d_ptr) - 1, len(s_ptr) - 1
-    d_totals = _unit_totals(d_ptr, d_ids, vocabulary, weights)
-    s_totals = _unit_totals(s_ptr, s_ids, vocabulary, weights)
-    # The source side as an inverted index: postings sorted by stem id.
-    posting_unit = np.empty(len(s_ids), dtype=np.int64)
-    for j in range(n_source):
-        posting_unit[s_ptr[j] : s_ptr[j + 1]] = j
-    by_stem = np.argsort(s_ids, kind="mergesort")
-    posting_ids = s_ids[by_stem]
-    posting_unit = posting_unit[by_stem]
-
-    counts = np.zeros(n_source, dtype=np.int64)
-    shared_weight = np.zeros(n_source, dtype=np.int64)
-    touched = np.empty(n_source, dtype=np.int64)
-    capacity = 1024
-    out_d = np.empty(capacity, dtype=np.int64)
-    out_s = np.empty(capacity, dtype=np.int64)
-    out_n = np.empty(capacity, dtype=np.int64)
-    out_cov = np.empty(capacity, dtype=np.float64)
-    out_rev = np.empty(capacity, dtype=np.float64)
-    out_ord = np.empty(capacity, dtype=np.float64)
-    size = 0
-    for i in range(n_derived):
-        d_weight = d_totals[i] / scale
-        if d_weight <= 0:
-            continue
-        n_touched = 0
-        for p in range(d_ptr[i], d_ptr[i + 1]):
-            stem = d_ids[p]
-            weight = weights[np.searchsorted(vocabulary, stem)]
-            lo = np.searchsorted(posting_ids, stem)
-            while lo < len(posting_ids) and posting_ids[lo] == stem:
-                j = posting_unit[lo]
-                if counts[j] == 0:
-                    touched[n_touched] = j
-                    n_touched += 1
-                counts[j] += 1
-                shared_weight[j] += weight
-                lo += 1
-        # In source order, so that ties between source units break the same way everywhere.
-        for j in np.sort(touched[:n_touched]):
-            n_shared = counts[j]
-            if n_shared >= min_shared and compatible[d_roles[i], s_roles[j]]:
-                weight_shared = shared_weight[j] / scale
-                coverage = weight_shared / d_weight
-                n_bigrams = d_bptr[i + 1] - d_bptr[i]
-                order = 0.0
-                if n_bigrams:
-                    common = _shared_count(
-                        d_bkeys, d_bptr[i], d_bptr[i + 1], s_bkeys, s_bptr[j], s_bptr[j + 1]
-                    )
-                    order = common / n_bigrams
-                if 0.6 * coverage + 0.4 * order >= least_score or coverage >= least_coverage:
-                    if size == capacity:
-                        capacity *= 2
-                        out_d = _grown(out_d, capacity)
-                        out_s = _grown(out_s, capacity)
-                        out_n = _grown(out_n, capacity)
-                        out_cov = _grown(out_cov, capacity)
-                        out_rev = _grown(out_rev, capacity)
-                        out_ord = _grown(out_ord, capacity)
-                    out_d[size] = i
-                    out_s[size] = j
-                    out_n[size] = n_shared
-                    out_cov[size] = coverage
-                    out_rev[size] = weight_shared / max(s_totals[j] / scale, 1e-9)
-                    out_ord[size] = order
-                    size += 1
-            counts[j] = 0
-            shared_weight[j] = 0
-    return out_d[:size], out_s[:size], out_n[:size], out_cov[:size], out_rev[:size], out_ord[:size]
-
-
-@njit(cache=True, nogil=True)
-def _grown(values, capacity):  # type: ignore[no-untyped-def]
-    bigger = np.empty(capacity, dtype=values.dtype)
-    bigger[: len(values)] = values
-    return bigger
-
-
-@njit(cache=True, nogil=True)
-def _merged_counts(a_ids, a_counts, b_ids, b_counts):  # type: ignore[no-untyped-def]
-    ids = np.empty(len(a_ids) + len(b_ids), dtype=np.int64)
-    counts = np.empty(len(a_ids) + len(b_ids), dtype=np.int64)
-    i = k = n = 0
-    while i < len(a_ids) or k < len(b_ids):
-        if k == len(b_ids) or (i < len(a_ids) and a_ids[i] < b_ids[k]):
-            ids[n], counts[n] = a_ids[i], a_counts[i]
-            i += 1
-        elif i == len(a_ids) or b_ids[k] < a_ids[i]:
-            ids[n], counts[n] = b_ids[k], b_counts[k]
-            k += 1
-        else:
-            ids[n], counts[n] = a_ids[i], a_counts[i] + b_counts[k]
-            i += 1
-            k += 1
-        n += 1
-    return ids[:n], counts[:n]

@@ -85,6 +85,7 @@ class DocumentCache:
         self._items: OrderedDict[str, tuple[Document, list[Profile]]] = OrderedDict()
         self._shingles: OrderedDict[str, tuple[str, np.ndarray]] = OrderedDict()
         self._units: OrderedDict[str, tuple[str, np.ndarray]] = OrderedDict()
+        self._distinct: OrderedDict[str, tuple[str, np.ndarray]] = OrderedDict()
 
     def get(
         self, record: Record, units: list[tuple[int, int, Role]] | None = None
@@ -140,20 +141,36 @@ class DocumentCache:
         self.add_shingles(record, values)
         return values
 
+    def distinct_shingles(self, record: Record) -> np.ndarray:
+        """The shingles of ``record``, sorted and distinct, kept like the shingles themselves."""
+        found = self._distinct.get(record.id)
+        if found is not None and found[0] == record.text:
+            return found[1]
+        values = np.unique(self.shingles(record))
+        self._remember(self._distinct, record, values)
+        return values
 
-def window_shared(a: np.ndarray, b: np.ndarray, boilerplate: np.ndarray, window: int) -> int:
+
+def window_shared(
+    a: np.ndarray,
+    b: np.ndarray,
+    boilerplate: np.ndarray,
+    window: int,
+    distinct: tuple[np.ndarray, np.ndarray] | None = None,
+) -> int:
     """Most shingles of one document shared with the other inside ``window`` positions, on both sides.
+
+    Shingles in ``boilerplate`` (sorted, distinct) do not count. ``distinct`` holds the sorted
+    distinct values of ``a`` and ``b`` when the caller keeps them.
 
     >>> window_shared(np.array([1, 2, 3, 9], dtype=np.uint64), np.array([3, 2, 1], dtype=np.uint64),
     ...               np.zeros(0, dtype=np.uint64), window=60)
     3
     """
-    common = np.intersect1d(a, b)
-    if len(boilerplate):
-        common = common[~in_sorted(common, boilerplate)]
-    if len(common) == 0:
-        return 0
-    return min(_densest_window(in_sorted(a, common), window), _densest_window(in_sorted(b, common), window))
+    from wiretrace.kernels import densest_shared_window
+
+    a_distinct, b_distinct = distinct if distinct is not None else (np.unique(a), np.unique(b))
+    return int(densest_shared_window(a, b, a_distinct, b_distinct, boilerplate, window))
 
 
 def in_sorted(values: np.ndarray, sorted_distinct: np.ndarray) -> np.ndarray:
@@ -172,13 +189,6 @@ def in_sorted(values: np.ndarray, sorted_distinct: np.ndarray) -> np.ndarray:
     return sorted_distinct[at] == values
 
 
-def _densest_window(hits: np.ndarray, window: int) -> int:
-    totals = np.cumsum(np.r_[0, hits.astype(np.int32)])
-    if len(hits) <= window:
-        return int(totals[-1])
-    return int((totals[window:] - totals[:-window]).max())
-
-
 def relate(
     record_a: Record,
     record_b: Record,
@@ -195,7 +205,13 @@ def relate(
     """
     cache = cache or DocumentCache(options.layout, size=2)
     boiler = boilerplate if boilerplate is not None else np.zeros(0, dtype=np.uint64)
-    shared = window_shared(cache.shingles(record_a), cache.shingles(record_b), boiler, options.window)
+    shared = window_shared(
+        cache.shingles(record_a),
+        cache.shingles(record_b),
+        boiler,
+        options.window,
+        (cache.distinct_shingles(record_a), cache.distinct_shingles(record_b)),
+    )
     result = PairResult(
         record_a.id, record_b.id, related=False, shared=shared, similarity=round(similarity, 4)
     )
@@ -224,6 +240,8 @@ def is_boilerplate(text: str, boilerplate: np.ndarray) -> bool:
 
 def _with_comparison(result: PairResult, comparison: Comparison, boilerplate: np.ndarray) -> PairResult:
     verdict = comparison.verdict
+    if verdict.derived == "none":
+        return result  # unrelated whatever the links are, so their boilerplate need not be checked
     story_links = [
         link
         for link in comparison.links
@@ -231,7 +249,7 @@ def _with_comparison(result: PairResult, comparison: Comparison, boilerplate: np
         and not all(is_boilerplate(comparison.a.units[i].text, boilerplate) for i in link.a)
     ]
     # Shared boilerplate is not reuse: one stock sentence must not tie two stories together.
-    result.related = verdict.derived != "none" and (len(story_links) >= 2 or verdict.derived == "wholly")
+    result.related = len(story_links) >= 2 or verdict.derived == "wholly"
     if not result.related:
         return result
     result.verdict = asdict(verdict)
