@@ -6,6 +6,7 @@ the same answer for the same pair. The result is plain data, ready for JSON or P
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -234,8 +235,14 @@ def is_boilerplate(text: str, boilerplate: np.ndarray) -> bool:
 
     ``boilerplate`` is sorted and distinct, as the candidate stage makes it.
     """
-    values = shingles(text)
+    values = _unit_shingles(text)
     return len(values) > 0 and len(boilerplate) > 0 and float(in_sorted(values, boilerplate).mean()) >= 0.5
+
+
+@functools.lru_cache(maxsize=16_384)
+def _unit_shingles(text: str) -> np.ndarray:
+    # Cached by text: a document's linked units are checked again in each of its pairs.
+    return shingles(text)
 
 
 def _with_comparison(result: PairResult, comparison: Comparison, boilerplate: np.ndarray) -> PairResult:
