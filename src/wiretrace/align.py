@@ -304,6 +304,7 @@ def link_units(
     {0: [0]}
     """
     options = options or AlignOptions()
+    derived, source = as_profiles(derived), as_profiles(source)  # stacked once, for weights and evidence
     weights = weights or Weights(derived, source)
     evidence = _lexical_evidence(derived, source, weights, options.min_shared_words, _least_useful(options))
     if options.semantic and evidence:

@@ -4,11 +4,14 @@ Alignment scores each unit pair that shares content words. Two long documents ma
 millions of (stem, unit) postings per pair, which a Python loop walks slowly, so the
 counting runs in numba over integer stem ids.
 
-The compiled kernels live in :mod:`wiretrace.kernels`, imported on first use: numba adds
-about 100 MB to a process, and most processes of a corpus scan never align anything.
+The compiled kernels live in :mod:`wiretrace.kernels`, imported on first use: numba and
+its compiled code add about 140 MB to a process, and most processes of a corpus scan never
+align anything.
 
 Stem ids come from one vocabulary per process. They differ between processes, and
-nothing computed here depends on their values, only on which ids are equal.
+nothing computed here depends on their values, only on which ids are equal. The
+vocabulary grows with the distinct stems a process meets and is never trimmed, since
+cached documents hold its ids.
 """
 
 from __future__ import annotations
