@@ -16,6 +16,7 @@ cached documents hold its ids.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -23,6 +24,8 @@ import numpy as np
 
 _VOCABULARY: dict[str, int] = {}
 _WORDS: list[str] = []
+#: Held while a stem is added, so that two threads (the web app's) never give one id to two stems.
+_ADDING = threading.Lock()
 
 
 class Stacked(NamedTuple):
@@ -47,7 +50,7 @@ def stack(units: Sequence[tuple[Iterable[str], Iterable[tuple[str, str]], int]])
 
     Stems missing from this process's vocabulary are added to it.
     """
-    vocabulary, words = _VOCABULARY, _WORDS
+    vocabulary = _VOCABULARY
     ids: list[int] = []
     keys: list[int] = []
     ptr, bigram_ptr, roles = [0], [0], []
@@ -56,8 +59,7 @@ def stack(units: Sequence[tuple[Iterable[str], Iterable[tuple[str, str]], int]])
         for stem in stems:
             found = vocabulary.get(stem)
             if found is None:
-                found = vocabulary[stem] = len(words)
-                words.append(stem)
+                found = _add_stem(stem)
             unit_ids.append(found)
         ids.extend(sorted(unit_ids))
         keys.extend(sorted((vocabulary[a] << 32) | vocabulary[b] for a, b in bigrams))
@@ -75,6 +77,16 @@ def stack(units: Sequence[tuple[Iterable[str], Iterable[tuple[str, str]], int]])
         distinct,
         counts.astype(np.int64),
     )
+
+
+def _add_stem(stem: str) -> int:
+    with _ADDING:
+        found = _VOCABULARY.get(stem)
+        if found is None:
+            found = len(_WORDS)
+            _WORDS.append(stem)
+            _VOCABULARY[stem] = found
+        return found
 
 
 def stems_of(ids: np.ndarray) -> list[str]:
