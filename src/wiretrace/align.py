@@ -222,19 +222,11 @@ class Weights:
         self._unseen = round(math.log((n + 1) / 0.5) * self._SCALE)
         self._fixed: dict[str, int] | None = None
 
-    def fixed_table(self) -> tuple[dict[str, int], int]:
-        """The weights in units of 2**-32 by stem, and the weight of a stem not among them.
-
-        For loops over many stems, where a method call per stem would cost more than the
-        lookup. Built on first use: alignment itself works on the arrays.
-        """
-        if self._fixed is None:
-            self._fixed = dict(zip(stems_of(self.vocabulary), self.values.tolist(), strict=True))
-        return self._fixed, self._unseen
-
     def total(self, stems: frozenset[str] | set[str]) -> float:
         """Summed weight of a set of stems."""
-        fixed, unseen = self.fixed_table()
+        if self._fixed is None:  # by stem, built on first use: alignment itself reads the arrays
+            self._fixed = dict(zip(stems_of(self.vocabulary), self.values.tolist(), strict=True))
+        fixed, unseen = self._fixed, self._unseen
         return sum([fixed.get(s, unseen) for s in stems]) / self._SCALE
 
     def total_of_ids(self, ids: np.ndarray) -> float:

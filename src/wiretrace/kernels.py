@@ -7,13 +7,10 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def _unit_totals(ptr, ids, vocabulary, weights):  # type: ignore[no-untyped-def]
+def _unit_totals(ptr, posting_weights):  # type: ignore[no-untyped-def]
     totals = np.zeros(len(ptr) - 1, dtype=np.int64)
     for k in range(len(ptr) - 1):
-        total = 0
-        for p in range(ptr[k], ptr[k + 1]):
-            total += weights[np.searchsorted(vocabulary, ids[p])]
-        totals[k] = total
+        totals[k] = posting_weights[ptr[k] : ptr[k + 1]].sum()
     return totals
 
 
@@ -40,8 +37,9 @@ def shared_stems(  # type: ignore[no-untyped-def]
 ):  # fmt: skip
     """The columns of :class:`wiretrace.overlap.Overlap`; see :func:`wiretrace.overlap.overlap`."""
     n_derived, n_source = len(d_ptr) - 1, len(s_ptr) - 1
-    d_totals = _unit_totals(d_ptr, d_ids, vocabulary, weights)
-    s_totals = _unit_totals(s_ptr, s_ids, vocabulary, weights)
+    d_weights = weights[np.searchsorted(vocabulary, d_ids)]
+    d_totals = _unit_totals(d_ptr, d_weights)
+    s_totals = _unit_totals(s_ptr, weights[np.searchsorted(vocabulary, s_ids)])
     # The source side as an inverted index: postings sorted by stem id.
     posting_unit = np.empty(len(s_ids), dtype=np.int64)
     for j in range(n_source):
@@ -68,7 +66,7 @@ def shared_stems(  # type: ignore[no-untyped-def]
         n_touched = 0
         for p in range(d_ptr[i], d_ptr[i + 1]):
             stem = d_ids[p]
-            weight = weights[np.searchsorted(vocabulary, stem)]
+            weight = d_weights[p]
             lo = np.searchsorted(posting_ids, stem)
             while lo < len(posting_ids) and posting_ids[lo] == stem:
                 j = posting_unit[lo]

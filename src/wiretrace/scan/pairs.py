@@ -101,9 +101,9 @@ class DocumentCache:
             item = None  # the same id for another text: two files named alike, say
         if item is None:
             doc = Document(record.id, record.text, record.title, record.date, record.url)
-            stored = self._units.get(record.id)
-            if units is None and stored is not None and stored[0] == record.text:
-                units = spans_from_array(stored[1])
+            stored = self._recall(self._units, record)
+            if units is None and stored is not None:
+                units = spans_from_array(stored)
             if units is None:
                 segment(doc, layout=self._layout)
             else:
@@ -133,20 +133,25 @@ class DocumentCache:
         if len(table) > 4 * self._size:
             table.popitem(last=False)
 
+    @staticmethod
+    def _recall(table: OrderedDict[str, tuple[str, np.ndarray]], record: Record) -> np.ndarray | None:
+        found = table.get(record.id)
+        return found[1] if found is not None and found[0] == record.text else None
+
     def shingles(self, record: Record) -> np.ndarray:
         """Only the shingles: cheap, and enough to turn most candidates away unsegmented."""
-        found = self._shingles.get(record.id)
-        if found is not None and found[0] == record.text:
-            return found[1]
+        found = self._recall(self._shingles, record)
+        if found is not None:
+            return found
         values = shingles(record.text)
         self.add_shingles(record, values)
         return values
 
     def distinct_shingles(self, record: Record) -> np.ndarray:
         """The shingles of ``record``, sorted and distinct, kept like the shingles themselves."""
-        found = self._distinct.get(record.id)
-        if found is not None and found[0] == record.text:
-            return found[1]
+        found = self._recall(self._distinct, record)
+        if found is not None:
+            return found
         values = np.unique(self.shingles(record))
         self._remember(self._distinct, record, values)
         return values
