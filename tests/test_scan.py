@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import SHARED, WIRETRACE
 from tests.corpus_fixture import BOILERPLATE, REWRITES, STORIES, write_corpus
@@ -23,7 +25,7 @@ from wiretrace.errors import WiretraceError
 from wiretrace.scan import CandidateOptions, Problem, Record, ScanOptions, read_corpus, read_outputs, scan
 from wiretrace.scan.candidates import lexical_candidates
 from wiretrace.scan.families import WHOLE_FAMILY_LIMIT, build_families
-from wiretrace.scan.features import shingles
+from wiretrace.scan.features import passages, shingles
 from wiretrace.scan.pairs import PairResult, in_sorted
 
 OPTIONS = ScanOptions(workers=1, candidates=CandidateOptions(max_df=5))
@@ -108,6 +110,25 @@ def test_shingles_survive_function_word_edits_and_candidates_need_a_dense_window
     pairs = {(x, y): s for x, y, s in zip(a.tolist(), b.tolist(), shared.tolist(), strict=True)}
     assert pairs.get((0, 1), 0) >= 10
     assert (0, 2) not in pairs and (1, 2) not in pairs
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["Geneva", "talks", "4.5%", "\u00e9t\u00e9", "x"]), max_size=140),
+    st.lists(st.sampled_from([" ", "\n", "  \t", "\u00a0", "\u2003"]), min_size=1),
+    st.integers(min_value=1, max_value=12),
+)
+def test_passages_cut_every_word_once_into_stretches_of_the_asked_length(
+    words: list[str], gaps: list[str], size: int
+) -> None:
+    text = "".join(word + gaps[k % len(gaps)] for k, word in enumerate(words))
+    found = passages(text, words=size)
+    counts = [len(text[p.start : p.end].split()) for p in found]
+    assert " ".join(text[p.start : p.end] for p in found).split() == text.split()
+    assert all(a.end < b.start for a, b in itertools.pairwise(found))
+    assert all(n == size for n in counts[:-1])
+    if len(counts) > 1:
+        assert size // 2 <= counts[-1] < size + size // 2 + 1
 
 
 # -- scan results --------------------------------------------------------------------------
