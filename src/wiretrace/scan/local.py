@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -97,70 +97,78 @@ def _timed(seconds: dict[str, float], name: str) -> Iterator[None]:
 # -- features ----------------------------------------------------------------------------
 
 
+class _BatchFeatures(NamedTuple):
+    """What a worker computes for a batch of documents, in document order."""
+
+    shingles: list[np.ndarray]
+    units: list[np.ndarray]
+    #: Static-model vectors of every passage of the batch, document after document.
+    vectors: np.ndarray
+    passage_counts: list[int]
+
+
 def _features_stage(store: ScanStore, options: ScanOptions, total: int, report: Progress) -> None:
     shingle_sets: list[np.ndarray] = []
     unit_rows: list[np.ndarray] = []
+    vector_rows: list[np.ndarray] = []
+    passage_counts: list[int] = []
     batches = _batched((record.text for _, record in store.records()), _DOCS_PER_JOB)
-    cut = functools.partial(_document_features, layout=options.pairs.layout)
-    vectors, owners = np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=np.int64)
+    model = options.model if options.candidates.semantic else None
+    if model:
+        from wiretrace.static import get_static_model
+
+        get_static_model(model)  # loaded (distilled if need be) once, before the workers fork from here
+    cut = functools.partial(_batch_features, layout=options.pairs.layout, model=model)
     with _process_pool(options.workers) as pool:
-        cutting = pool.imap(cut, batches) if pool else map(cut, batches)
-        # The workers hash and segment while this process embeds: the model's tokenizer
-        # alone keeps less than two cores busy.
-        if options.candidates.semantic:
-            vectors, owners = _passage_vectors(store, options, total, report)
-        for batch in cutting:
-            for values, units in batch:
-                shingle_sets.append(values)
-                unit_rows.append(units)
-            report("hashing shingles", len(shingle_sets), total)
+        for batch in pool.imap(cut, batches) if pool else map(cut, batches):
+            shingle_sets.extend(batch.shingles)
+            unit_rows.extend(batch.units)
+            vector_rows.append(batch.vectors)
+            passage_counts.extend(batch.passage_counts)
+            report("preparing documents", len(shingle_sets), total)
+    vectors = [v for v in vector_rows if len(v)]
     store.save_arrays(
         "features",
         shingles=_flat(shingle_sets, np.uint64),
         lengths=np.array([len(a) for a in shingle_sets], dtype=np.int64),
         units=_flat(unit_rows, np.int32).reshape(-1, 3),
         unit_counts=np.array([len(u) for u in unit_rows], dtype=np.int64),
-        vectors=vectors,
-        owners=owners,
+        vectors=np.concatenate(vectors) if vectors else np.zeros((0, 0), dtype=np.float32),
+        # Store numbers are 0, 1, 2 ... in reading order, so a passage's owner is its position.
+        owners=np.repeat(np.arange(len(passage_counts), dtype=np.int64), passage_counts),
     )
     store.mark_done("features")
 
 
-def _document_features(texts: list[str], layout: bool) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Shingles and segmentation of each text. Judging aligns a document against many
-    others; cutting it once here saves cutting it again in every worker that meets it."""
-    features = []
-    for text in texts:
-        doc = Document("", text)
-        features.append((shingles(text), units_as_array(segment(doc, layout=layout))))
-    return features
+def _batch_features(texts: list[str], layout: bool, model: str | None) -> _BatchFeatures:
+    """Shingles, segmentation and passage vectors of each text.
+
+    Judging aligns a document against many others; cutting it once here saves cutting it
+    again in every worker that meets it. Workers embed too, so that both cores share all
+    of the work rather than one process embedding while the others cut.
+    """
+    cut = [segment(Document("", text), layout=layout) for text in texts]
+    spans = [passages(text) for text in texts] if model else [[] for _ in texts]
+    passage_texts = [text[p.start : p.end] for text, found in zip(texts, spans, strict=True) for p in found]
+    return _BatchFeatures(
+        shingles=[shingles(text) for text in texts],
+        units=[units_as_array(units) for units in cut],
+        vectors=_static_vectors(passage_texts, model)
+        if passage_texts and model
+        else np.zeros((0, 0), np.float32),
+        passage_counts=[len(found) for found in spans],
+    )
+
+
+def _static_vectors(texts: list[str], model_name: str) -> np.ndarray:
+    from wiretrace.static import get_static_model
+
+    model = get_static_model(model_name)
+    return embed_passages(texts, lambda batch: model.encode(batch, batch_size=1024))
 
 
 def _flat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype=dtype)
-
-
-def _passage_vectors(
-    store: ScanStore, options: ScanOptions, total: int, report: Progress
-) -> tuple[np.ndarray, np.ndarray]:
-    from wiretrace.static import get_static_model
-
-    model = get_static_model(options.model)
-    owners: list[int] = []
-    done = 0
-
-    def texts() -> Iterator[str]:
-        nonlocal done
-        for number, record in store.records():
-            for passage in passages(record.text):
-                owners.append(number)
-                yield record.text[passage.start : passage.end]
-            done += 1
-            if done % 200 == 0 or done == total:
-                report("embedding passages", done, total)
-
-    vectors = embed_passages(texts(), lambda batch: model.encode(batch, batch_size=1024))
-    return vectors, np.array(owners, dtype=np.int64)
 
 
 def split_shingles(flat: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
