@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SHARED, WIRE
+from wiretrace.align import Profiles, profile_units
+from wiretrace.document import Document
 from wiretrace.errors import InputError
 from wiretrace.pan import (
     Annotation,
@@ -25,7 +27,8 @@ from wiretrace.pan import (
     score,
     write_detections,
 )
-from wiretrace.pan.detect import _without_chance_beside_copy
+from wiretrace.pan.detect import _extend_copy, _without_chance_beside_copy, detect_passages
+from wiretrace.segment import segment
 
 PAN13 = SHARED / "data" / "pan13-train"
 
@@ -173,6 +176,40 @@ def test_weak_passages_beside_a_copy_are_dropped() -> None:
     assert _without_chance_beside_copy([copy, chance, rewrite], options) == [copy, rewrite]
     # Without a copy in the pair there is nothing to measure weak passages against.
     assert _without_chance_beside_copy([chance, rewrite], options) == [chance, rewrite]
+
+
+def _profiled(text: str) -> Profiles:
+    doc = Document("d", text)
+    return profile_units(segment(doc, layout=False))
+
+
+def test_a_copy_is_carried_on_to_where_the_two_texts_part() -> None:
+    copied = "Sleeping cars have two or four berths and a small washbasin."
+    more = " Breakfast is served in the dining car as the train crosses the mountains."
+    source = TRAINS
+    suspicious = GARDEN + " " + copied + more + " Our own verdict on the trip follows below."
+    start, source_start = suspicious.index(copied), source.index(copied)
+    # Links stopped at the end of the first copied sentence; the next one is copied too.
+    short = Passage(start, start + len(copied), source_start, source_start + len(copied), 1, 1.0, 1.0)
+    grown = _extend_copy(short, _profiled(suspicious), _profiled(source), min_words=5)
+    assert suspicious[grown.this_start : grown.this_end] == (copied + more).rstrip(".")
+    assert source[grown.source_start : grown.source_end] == (copied + more).rstrip(".")
+    # A passage whose edge words are not the same on both sides is left as it is.
+    rewrite = Passage(start, start + 20, source.index("Tickets"), source.index("Tickets") + 20, 1, 0.6, 0.6)
+    assert _extend_copy(rewrite, _profiled(suspicious), _profiled(source), min_words=5) == rewrite
+
+
+def test_two_copied_blocks_from_far_apart_in_the_source_are_not_a_summary() -> None:
+    rng = random.Random(7)
+    words = sorted(
+        {"".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(600)}
+    )
+    sentences = [" ".join(rng.sample(words, 9)).capitalize() + "." for _ in range(24)]
+    source = " ".join(sentences[:18])
+    first, second = " ".join(sentences[0:3]), " ".join(sentences[13:16])
+    suspicious = " ".join([sentences[20], sentences[21], first, second, sentences[22], sentences[23]])
+    found = detect_passages(_profiled(suspicious), _profiled(source))
+    assert [source[p.source_start : p.source_end] for p in found] == [first.rstrip("."), second.rstrip(".")]
 
 
 def wiretrace(*args: str) -> subprocess.CompletedProcess[str]:

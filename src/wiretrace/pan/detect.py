@@ -8,9 +8,10 @@ joined, and passages too small to be trusted are dropped.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from itertools import islice
 
 from wiretrace.align import AlignOptions, Profile, SharedSpan, UnitLinks, link_units, shared_spans
 from wiretrace.document import Unit
@@ -121,7 +122,8 @@ def _bounded_passage(
     p = _passage(group, d_units, s_units, linked)
     p = _trim_to_copied(p, group, suspicious, source, linked, options)
     p = _snap_to_copy(p, group, suspicious, source, options)
-    return _refine_edges(p, group, suspicious, source)
+    p = _refine_edges(p, group, suspicious, source)
+    return _extend_copy(p, suspicious, source, options.copy_run_words)
 
 
 def _without_chance_beside_copy(passages: list[Passage], options: PassageOptions) -> list[Passage]:
@@ -172,11 +174,41 @@ def _summaries(
 
 
 def _mostly_one_copy(group: list[tuple[int, int]], linked: UnitLinks, options: PassageOptions) -> bool:
-    """True when most of the links form one close group of near-copies, plus stray links."""
+    """True when most of the links are copied text, plus stray links.
+
+    Either one close group of near-copies holds most links, or runs of consecutive
+    sentences copied in order do: two copied blocks side by side in the suspicious text,
+    taken from far apart in the source, reach over it as a summary does. A summary that
+    lifts sentences picks them one by one, not three or more in a row.
+    """
     largest = max(_cluster(group, options.max_gap), key=len)
-    if len(largest) <= len(group) / 2:
-        return False
-    return sum(linked.scored[seed].score for seed in largest) / len(largest) >= options.copy_score
+    if len(largest) > len(group) / 2:
+        return _mean_score(largest, linked) >= options.copy_score
+    copied_runs = [
+        run
+        for run in _diagonal_runs(group)
+        if len(run) >= _COPIED_RUN_LINKS and _mean_score(run, linked) >= options.copy_score
+    ]
+    return sum(map(len, copied_runs)) > len(group) / 2
+
+
+#: Consecutive sentences copied in order that make a copied block rather than a quote.
+_COPIED_RUN_LINKS = 3
+
+
+def _mean_score(links: list[tuple[int, int]], linked: UnitLinks) -> float:
+    return sum(linked.scored[seed].score for seed in links) / len(links)
+
+
+def _diagonal_runs(group: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Runs of links whose next link is the next unit on both sides."""
+    runs: list[list[tuple[int, int]]] = []
+    for seed in sorted(group):
+        if runs and seed == (runs[-1][-1][0] + 1, runs[-1][-1][1] + 1):
+            runs[-1].append(seed)
+        else:
+            runs.append([seed])
+    return runs
 
 
 def _cluster_one_side(seeds: list[tuple[int, int]], max_gap: int) -> list[list[tuple[int, int]]]:
@@ -378,6 +410,71 @@ def _refine_edges(
     return replace(
         p, this_start=this_start, this_end=this_end, source_start=source_start, source_end=source_end
     )
+
+
+def _extend_copy(
+    p: Passage, suspicious: Sequence[Profile], source: Sequence[Profile], min_words: int
+) -> Passage:
+    """Carry a passage that ends (or starts) in copied words on while both texts read the same.
+
+    Sentences are cut differently on the two sides of a copy, and a sentence repeated in
+    the source can be linked to the wrong place, so the links may stop short of where the
+    copy really ends; the words themselves say where it does.
+    """
+    this_end, source_end = _common_stretch(
+        _words_before(suspicious, p.this_end),
+        _words_before(source, p.source_end),
+        _words_after(suspicious, p.this_end),
+        _words_after(source, p.source_end),
+        min_words,
+        end=True,
+    ) or (p.this_end, p.source_end)
+    this_start, source_start = _common_stretch(
+        _words_after(suspicious, p.this_start),
+        _words_after(source, p.source_start),
+        _words_before(suspicious, p.this_start),
+        _words_before(source, p.source_start),
+        min_words,
+        end=False,
+    ) or (p.this_start, p.source_start)
+    return replace(
+        p, this_start=this_start, this_end=this_end, source_start=source_start, source_end=source_end
+    )
+
+
+def _common_stretch(
+    inside_d: Iterator[Token],
+    inside_s: Iterator[Token],
+    outside_d: Iterator[Token],
+    outside_s: Iterator[Token],
+    min_words: int,
+    *,
+    end: bool,
+) -> tuple[int, int] | None:
+    """How far the same words go on past a passage edge, when its last words inside are the same."""
+    edge = list(zip(islice(inside_d, min_words), islice(inside_s, min_words), strict=False))
+    if len(edge) < min_words or any(a.norm != b.norm for a, b in edge):
+        return None
+    reached = None
+    for a, b in zip(outside_d, outside_s, strict=False):
+        if a.norm != b.norm:
+            break
+        reached = (a.end, b.end) if end else (a.start, b.start)
+    return reached
+
+
+def _words_after(profiles: Sequence[Profile], position: int) -> Iterator[Token]:
+    """The tokens that start at or after ``position``, in order."""
+    first = bisect_right([p.unit.end for p in profiles], position)
+    for profile in profiles[first:]:
+        yield from (t for t in profile.tokens if t.start >= position)
+
+
+def _words_before(profiles: Sequence[Profile], position: int) -> Iterator[Token]:
+    """The tokens that end at or before ``position``, nearest first."""
+    last = bisect_left([p.unit.start for p in profiles], position)
+    for profile in reversed(profiles[:last]):
+        yield from (t for t in reversed(profile.tokens) if t.end <= position)
 
 
 def _unit_bounds(group: list[tuple[int, int]]) -> tuple[int, int, int, int]:
