@@ -421,46 +421,39 @@ def _extend_copy(
     the source can be linked to the wrong place, so the links may stop short of where the
     copy really ends; the words themselves say where it does.
     """
-    this_end, source_end = _common_stretch(
-        _words_before(suspicious, p.this_end),
-        _words_before(source, p.source_end),
-        _words_after(suspicious, p.this_end),
-        _words_after(source, p.source_end),
-        min_words,
-        end=True,
-    ) or (p.this_end, p.source_end)
-    this_start, source_start = _common_stretch(
-        _words_after(suspicious, p.this_start),
-        _words_after(source, p.source_start),
-        _words_before(suspicious, p.this_start),
-        _words_before(source, p.source_start),
-        min_words,
-        end=False,
-    ) or (p.this_start, p.source_start)
+    this_end, source_end = _carry_on(suspicious, source, p.this_end, p.source_end, min_words, forward=True)
+    this_start, source_start = _carry_on(
+        suspicious, source, p.this_start, p.source_start, min_words, forward=False
+    )
     return replace(
         p, this_start=this_start, this_end=this_end, source_start=source_start, source_end=source_end
     )
 
 
-def _common_stretch(
-    inside_d: Iterator[Token],
-    inside_s: Iterator[Token],
-    outside_d: Iterator[Token],
-    outside_s: Iterator[Token],
+def _carry_on(
+    suspicious: Sequence[Profile],
+    source: Sequence[Profile],
+    this_at: int,
+    source_at: int,
     min_words: int,
     *,
-    end: bool,
-) -> tuple[int, int] | None:
-    """How far the same words go on past a passage edge, when its last words inside are the same."""
-    edge = list(zip(islice(inside_d, min_words), islice(inside_s, min_words), strict=False))
-    if len(edge) < min_words or any(a.norm != b.norm for a, b in edge):
-        return None
-    reached = None
-    for a, b in zip(outside_d, outside_s, strict=False):
+    forward: bool,
+) -> tuple[int, int]:
+    """Where the same words stop on both sides past a passage edge, if its edge words are the same."""
+    inward, outward = (_words_before, _words_after) if forward else (_words_after, _words_before)
+    edge = zip(
+        islice(inward(suspicious, this_at), min_words),
+        islice(inward(source, source_at), min_words),
+        strict=False,
+    )
+    matched = [a.norm == b.norm for a, b in edge]
+    if len(matched) < min_words or not all(matched):
+        return this_at, source_at
+    for a, b in zip(outward(suspicious, this_at), outward(source, source_at), strict=False):
         if a.norm != b.norm:
             break
-        reached = (a.end, b.end) if end else (a.start, b.start)
-    return reached
+        this_at, source_at = (a.end, b.end) if forward else (a.start, b.start)
+    return this_at, source_at
 
 
 def _words_after(profiles: Sequence[Profile], position: int) -> Iterator[Token]:
