@@ -144,8 +144,8 @@ def _batch_features(texts: list[str], layout: bool, model: str | None) -> _Batch
     """Shingles, segmentation and passage vectors of each text.
 
     Judging aligns a document against many others; cutting it once here saves cutting it
-    again in every worker that meets it. Workers embed too, so that both cores share all
-    of the work rather than one process embedding while the others cut.
+    again in every worker that meets it. Workers embed too, so each document is read
+    from the store once and every process does the same kind of work.
     """
     cut = [segment(Document("", text), layout=layout) for text in texts]
     spans = [passages(text) for text in texts] if model else [[] for _ in texts]
