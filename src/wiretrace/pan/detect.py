@@ -300,7 +300,7 @@ def _passage(
         source_end=max(u.end for u in ss),
         links=min(len({i for i, _ in group}), len({j for _, j in group})),
         best=max(_link_score(seed, linked) for seed in group),
-        mean=sum(linked.scored[seed].score for seed in group) / len(group),
+        mean=_mean_score(group, linked),
     )
 
 
@@ -458,14 +458,14 @@ def _carry_on(
 
 def _words_after(profiles: Sequence[Profile], position: int) -> Iterator[Token]:
     """The tokens that start at or after ``position``, in order."""
-    first = bisect_right([p.unit.end for p in profiles], position)
+    first = bisect_right(profiles, position, key=lambda p: p.unit.end)
     for profile in profiles[first:]:
         yield from (t for t in profile.tokens if t.start >= position)
 
 
 def _words_before(profiles: Sequence[Profile], position: int) -> Iterator[Token]:
     """The tokens that end at or before ``position``, nearest first."""
-    last = bisect_left([p.unit.start for p in profiles], position)
+    last = bisect_left(profiles, position, key=lambda p: p.unit.start)
     for profile in reversed(profiles[:last]):
         yield from (t for t in reversed(profile.tokens) if t.end <= position)
 
