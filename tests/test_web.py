@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,6 +102,18 @@ def test_pasted_text_over_the_limit_or_empty_is_refused(client: TestClient) -> N
         ).status_code
         == 422
     )
+
+
+def test_texts_of_space_alone_are_refused_and_the_schema_says_so(client: TestClient) -> None:
+    schema = client.get("/api/openapi.json").json()["components"]["schemas"]["CompareRequest"]
+    some_text = re.compile(schema["properties"]["b"]["pattern"])
+    # Characters that one of Python, pydantic and JSON Schema counts as space and another does not.
+    for space in ["\x85", "\x1c", "\u2003", "\ufeff"]:
+        answer = client.post("/api/compare", json={"a": WIRE, "b": space * 3})
+        assert answer.status_code == 422, repr(space)
+        assert "empty" in answer.json()["detail"]
+        assert not some_text.search(space * 3)
+    assert some_text.search(" \u00e9 ")
 
 
 def test_a_body_far_over_the_limit_is_refused_before_it_is_read(client: TestClient) -> None:
