@@ -485,3 +485,58 @@ def test_large_vector_indexes_find_near_duplicates_and_score_them_exactly() -> N
     assert (found[:, 1] == planted + 1).mean() > 0.95  # half precision, inverted lists: nearly all
     exact = np.einsum("qd,qkd->qk", vectors[planted], vectors[found])
     assert np.array_equal(sims, exact)
+
+
+def _crowded_topic(documents: int, crowd: float, pair: float) -> tuple[np.ndarray, np.ndarray]:
+    """One passage per document, every two ``crowd`` alike, except documents 0 and 1: ``pair``."""
+    dim = documents + 1
+    topic = np.eye(dim)[0]
+    own = np.eye(dim)[1:]
+    vectors = np.sqrt(crowd) * topic + np.sqrt(1 - crowd) * own
+    turn = (pair - crowd) / (1 - crowd)  # the cosine between the two documents' own parts
+    vectors[1] = np.sqrt(crowd) * topic + np.sqrt(1 - crowd) * (turn * own[0] + np.sqrt(1 - turn**2) * own[1])
+    return vectors.astype(np.float32), np.arange(documents, dtype=np.int64)
+
+
+def test_a_passage_pair_that_stands_out_from_a_crowded_topic_is_a_candidate() -> None:
+    from dataclasses import replace
+
+    from wiretrace.scan.candidates import semantic_candidates
+
+    vectors, owners = _crowded_topic(documents=24, crowd=0.8, pair=0.85)
+    a, b, similarity = semantic_candidates(vectors, owners, CandidateOptions())
+    assert list(zip(a.tolist(), b.tolist(), strict=True)) == [(0, 1)]
+    assert similarity.tolist() == pytest.approx([0.85], abs=1e-4)
+    no_margin = replace(CandidateOptions(), margin=float("inf"))
+    assert len(semantic_candidates(vectors, owners, no_margin)[0]) == 0
+    # In a topic that crowded, the same pair no longer stands out.
+    vectors, owners = _crowded_topic(documents=24, crowd=0.84, pair=0.85)
+    assert len(semantic_candidates(vectors, owners, CandidateOptions())[0]) == 0
+
+
+def test_neighbourhood_similarity_counts_only_other_documents_and_at_most_its_size() -> None:
+    from wiretrace.scan.candidates import neighbourhood_similarity
+
+    sims = np.array([[1.0, 0.95, 0.9, 0.6, 0.5], [1.0, 0.9, 0.8, 0.7, 0.6], [1.0, 0.5, 0.4, 0.3, 0.2]])
+    other = np.array([[False, False, True, True, True], [False, True, True, True, True], [False] * 5])
+    found = neighbourhood_similarity(sims.astype(np.float32), other, size=2)
+    assert found[:2].tolist() == pytest.approx([0.75, 0.85])
+    assert np.isnan(found[2])
+
+
+@pytest.mark.parametrize(
+    ("shared", "similarity", "compared"),
+    [
+        (5, 0.0, True),  # enough shingles whatever the similarity
+        (4, 0.0, False),  # found by shingles, too few of them
+        (2, 0.9, True),  # found by passage similarity above the threshold
+        (1, 0.9, False),
+        (3, 0.8, True),  # found by its margin: needs one shingle more
+        (2, 0.8, False),
+        (0, 0.95, True),  # passages alike enough to need nothing else
+    ],
+)
+def test_which_candidates_reach_the_compare_engine(shared: int, similarity: float, compared: bool) -> None:
+    from wiretrace.scan.pairs import PairOptions, _worth_comparing
+
+    assert _worth_comparing(shared, similarity, 0.86, PairOptions()) is compared

@@ -303,6 +303,15 @@ def scan_command(
     semantic: Annotated[
         bool, typer.Option("--semantic/--no-semantic", help="Also find candidates by passage similarity.")
     ] = True,
+    margin: Annotated[
+        float,
+        typer.Option(
+            "--margin",
+            min=1.0,
+            help="Also take passage pairs this many times as alike as their nearest passages elsewhere "
+            "(paraphrase in a crowded topic); higher finds fewer, 'inf' turns it off.",
+        ),
+    ] = 1.035,
     layout: Annotated[
         bool,
         typer.Option("--layout/--prose", help="Read line breaks as page layout (web pages) or as wrapping."),
@@ -334,7 +343,7 @@ def scan_command(
 
     defaults = ScanOptions()
     options = ScanOptions(
-        candidates=replace(CandidateOptions(), semantic=semantic, max_df=max_df),
+        candidates=replace(CandidateOptions(), semantic=semantic, margin=margin, max_df=max_df),
         pairs=replace(PairOptions(), layout=layout),
         model=model,
         columns=_parse_columns(column or []),

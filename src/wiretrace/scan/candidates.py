@@ -9,9 +9,10 @@ Two sources of candidates, unioned:
   rather than over whole documents is what finds a short brief inside a long article:
   document-level Jaccard is tiny there, passage-level containment is not.
 * **Semantic.** Passages of about fifty words are embedded with the static model and
-  searched with faiss; a passage whose nearest neighbour in another document is at least
-  ``semantic_threshold`` similar makes the pair a candidate. This catches paraphrase and
-  summary, which share few shingles.
+  searched with faiss; a passage whose near neighbour in another document is at least
+  ``semantic_threshold`` similar, or stands out from both passages' neighbourhoods by
+  ``margin``, makes the pair a candidate. This catches paraphrase and summary, which share
+  few shingles.
 
 Shingles found in more than ``max_df`` documents are boilerplate learned from the corpus
 (stock formulas, sign-offs, bylines) and count for nothing.
@@ -41,6 +42,12 @@ class CandidateOptions:
     semantic: bool = True
     semantic_threshold: float = 0.86
     neighbours: int = 8
+    #: A neighbour this many times as similar as the two passages' neighbourhoods are on
+    #: average (their ``margin_neighbours`` nearest passages elsewhere) is a candidate too,
+    #: when it is at least ``margin_floor`` similar.
+    margin: float = 1.035
+    margin_neighbours: int = 16
+    margin_floor: float = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,23 +170,76 @@ def window_pair_counts(
 def semantic_candidates(
     vectors: np.ndarray, owners: np.ndarray, options: CandidateOptions, *, seed: int = 7
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Document pairs whose passages are near neighbours: ``(a, b, similarity)``."""
+    """Document pairs whose passages are near neighbours: ``(a, b, similarity)``.
+
+    A neighbour in another document counts when it is ``semantic_threshold`` similar, or
+    when it stands out from both passages' neighbourhoods by ``margin`` (see
+    :func:`neighbourhood_similarity`): in a dense topic, where many unrelated passages are
+    0.8 alike, a paraphrase is often no more similar than that in absolute terms, but it is
+    clearly more similar than the rest.
+    """
     if len(vectors) < 2:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.float32)
     index = vector_index(vectors, seed)
-    k = min(options.neighbours + 1, len(vectors))
+    near, found, local = _search_all(index, vectors, owners, options)
+    theirs = owners[found]
+    with np.errstate(invalid="ignore"):
+        margin = near / ((local[:, None] + local[found]) / 2)
+    keep = (theirs != owners[:, None]) & (
+        (near >= options.semantic_threshold) | ((near >= options.margin_floor) & (margin >= options.margin))
+    )
+    x = np.broadcast_to(owners[:, None], keep.shape)[keep]
+    y = theirs[keep]
+    pair_keys = np.minimum(x, y).astype(np.int64) << 32 | np.maximum(x, y)
     best: dict[int, float] = {}
-    for first in range(0, len(vectors), _SEARCH_BATCH):
-        sims, found = nearest(index, vectors, vectors[first : first + _SEARCH_BATCH], k)
-        mine = owners[first : first + _SEARCH_BATCH, None]
-        theirs = owners[np.maximum(found, 0)]
-        keep = (found >= 0) & (theirs != mine) & (sims >= options.semantic_threshold)
-        x = np.broadcast_to(mine, found.shape)[keep]
-        y = theirs[keep]
-        pair_keys = np.minimum(x, y).astype(np.int64) << 32 | np.maximum(x, y)
-        keep_best(best, pair_keys.tolist(), sims[keep].tolist())
+    keep_best(best, pair_keys.tolist(), near[keep].tolist())
     return split_pair_keys(best, np.float32)
+
+
+def _search_all(
+    index: Any, vectors: np.ndarray, owners: np.ndarray, options: CandidateOptions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each passage's ``neighbours + 1`` nearest passages and its neighbourhood similarity.
+
+    Returns ``(similarities, positions, neighbourhood)``; a missing neighbour has similarity
+    -inf and position 0. Only the nearest columns are kept, so memory grows with the
+    passages, not with the neighbourhood searched.
+    """
+    near_k = min(options.neighbours + 1, len(vectors))
+    # Twice the neighbourhood, because a passage's nearest passages are often in its own document.
+    k = min(max(near_k, 2 * options.margin_neighbours + 1), len(vectors))
+    near = np.empty((len(vectors), near_k), dtype=np.float32)
+    found = np.empty((len(vectors), near_k), dtype=np.int64)
+    local = np.empty(len(vectors), dtype=np.float32)
+    for first in range(0, len(vectors), _SEARCH_BATCH):
+        last = first + _SEARCH_BATCH
+        sims, positions = nearest(index, vectors, vectors[first:last], k, exact=near_k)
+        other = (positions >= 0) & (owners[np.maximum(positions, 0)] != owners[first:last, None])
+        local[first:last] = neighbourhood_similarity(sims, other, options.margin_neighbours)
+        near[first:last] = sims[:, :near_k]
+        found[first:last] = np.maximum(positions[:, :near_k], 0)
+    return near, found, local
+
+
+def neighbourhood_similarity(sims: np.ndarray, other: np.ndarray, size: int) -> np.ndarray:
+    """Each passage's mean similarity to its ``size`` nearest passages in other documents.
+
+    ``sims`` holds each passage's search results, nearest first; ``other`` marks those in
+    another document. NaN where none was found, so that no margin is computed there.
+    This is the denominator of margin-based mining (Artetxe and Schwenk, 2019).
+
+    >>> sims = np.array([[1.0, 0.9, 0.8, 0.4], [1.0, 0.7, 0.5, 0.3]], dtype=np.float32)
+    >>> other = np.array([[False, True, True, True], [False, False, True, True]])
+    >>> [round(float(v), 2) for v in neighbourhood_similarity(sims, other, 2)]
+    [0.85, 0.4]
+    """
+    rank = np.cumsum(other, axis=1)
+    taken = other & (rank <= size)
+    count = taken.sum(axis=1)
+    total = np.where(taken, sims, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan).astype(np.float32)
 
 
 def vector_index(vectors: np.ndarray, seed: int = 7):  # type: ignore[no-untyped-def]
@@ -208,15 +268,20 @@ def vector_index(vectors: np.ndarray, seed: int = 7):  # type: ignore[no-untyped
     return index
 
 
-def nearest(index: Any, vectors: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def nearest(
+    index: Any, vectors: np.ndarray, queries: np.ndarray, k: int, exact: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` nearest of ``vectors`` (as indexed by :func:`vector_index`) to each query.
 
     Returns ``(similarities, positions)``; positions are -1 where fewer were found.
-    Similarities are inner products of the full vectors, whatever precision the index
-    keeps, so a threshold means the same for every index size.
+    Similarities of the first ``exact`` (default: all) are inner products of the full
+    vectors, whatever precision the index keeps, so a threshold means the same for every
+    index size; the rest keep the index's own scores, which cost nothing more to read.
     """
-    _, found = index.search(queries, k)
-    sims = np.einsum("qd,qkd->qk", queries, vectors[np.maximum(found, 0)])
+    approximate, found = index.search(queries, k)
+    exact = k if exact is None else min(exact, k)
+    sims = approximate.astype(np.float32)
+    sims[:, :exact] = np.einsum("qd,qkd->qk", queries, vectors[np.maximum(found[:, :exact], 0)])
     sims[found < 0] = -np.inf
     return sims, found
 

@@ -43,6 +43,9 @@ class PairOptions:
     #: similarity alone were related in 1 % of cases: most are on the same topic only.
     min_semantic_shared: int = 2
     strong_similarity: float = 0.93
+    #: A pair whose passages are less alike than that, found because they stand out from
+    #: their neighbourhoods (the candidate ``margin``), must share this many.
+    min_margin_shared: int = 3
     #: False: line breaks only wrap text (newswire, PAN); True: they lay out a web page.
     layout: bool = False
     align: AlignOptions = field(default_factory=lambda: SCAN_ALIGN)
@@ -207,6 +210,8 @@ def relate(
 ) -> PairResult:
     """Judge one candidate pair: is either text reused from the other, and how.
 
+    ``similarity`` is the pair's best passage similarity when the passage search found it
+    (0 when only shingles did); one below ``semantic_threshold`` was found by its margin.
     ``boilerplate`` holds the corpus's boilerplate shingles, sorted and distinct.
     """
     cache = cache or DocumentCache(options.layout, size=2)
@@ -232,7 +237,10 @@ def relate(
 def _worth_comparing(shared: int, similarity: float, semantic_threshold: float, options: PairOptions) -> bool:
     if shared >= options.min_window_shared or similarity >= options.strong_similarity:
         return True
-    return similarity >= semantic_threshold and shared >= options.min_semantic_shared
+    if similarity >= semantic_threshold:
+        return shared >= options.min_semantic_shared
+    # Any other similarity is a candidate found by its margin over the neighbourhood.
+    return similarity > 0 and shared >= options.min_margin_shared
 
 
 def is_boilerplate(text: str, boilerplate: np.ndarray) -> bool:
