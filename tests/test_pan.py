@@ -27,7 +27,12 @@ from wiretrace.pan import (
     score,
     write_detections,
 )
-from wiretrace.pan.detect import _extend_copy, _without_chance_beside_copy, detect_passages
+from wiretrace.pan.detect import (
+    _extend_copy,
+    _with_bag_passages,
+    _without_chance_beside_copy,
+    detect_passages,
+)
 from wiretrace.segment import segment
 
 PAN13 = SHARED / "data" / "pan13-train"
@@ -210,6 +215,59 @@ def test_two_copied_blocks_from_far_apart_in_the_source_are_not_a_summary() -> N
     suspicious = " ".join([sentences[20], sentences[21], first, second, sentences[22], sentences[23]])
     found = detect_passages(_profiled(suspicious), _profiled(source))
     assert [source[p.source_start : p.source_end] for p in found] == [first.rstrip("."), second.rstrip(".")]
+
+
+def _made_up_words(seed: int) -> list[str]:
+    rng = random.Random(seed)
+    words = sorted(
+        {"".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(900)}
+    )
+    rng.shuffle(words)
+    return words
+
+
+def _sentence(words: list[str]) -> str:
+    return " ".join(words).capitalize() + "."
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_scrambled_sentence_is_found_by_the_words_it_keeps(seed: int) -> None:
+    words = _made_up_words(seed)
+    own = [_sentence(words[k : k + 12]) for k in range(0, 96, 12)]
+    long = words[500:524]
+    source = " ".join([*own[:4], _sentence(long), *own[4:]])
+    # Random obfuscation: a fifth of the words dropped, a quarter of the rest replaced, the
+    # order reversed, so no two words stand side by side as they did: the link is weak.
+    kept = [w for k, w in enumerate(long) if k % 5]
+    fresh = iter(words[600:])
+    rewrite = _sentence([next(fresh) if k % 4 == 3 else w for k, w in enumerate(kept[::-1])])
+    others = [_sentence(words[k : k + 12]) for k in range(700, 796, 12)]
+    suspicious = " ".join([*others[:4], rewrite, *others[4:]])
+    found = detect_passages(_profiled(suspicious), _profiled(source))
+    start, source_start = suspicious.index(rewrite), source.index(_sentence(long))
+    assert [(p.this_start, p.this_end, p.source_start, p.source_end) for p in found] == [
+        (start, start + len(rewrite), source_start, source_start + len(_sentence(long)))
+    ]
+    assert (
+        detect_passages(_profiled(suspicious), _profiled(source), options=PassageOptions(bag_shared=10**9))
+        == []
+    )
+    # A sentence that shares a handful of those words is no rewrite of it.
+    loose = _sentence([*long[:5], *words[800:815]])
+    topical = " ".join([*others[:4], loose, *others[4:]])
+    assert detect_passages(_profiled(topical), _profiled(source)) == []
+
+
+def test_passages_found_by_their_words_join_a_passage_beside_them() -> None:
+    firm = Passage(1000, 1600, 5000, 5600, links=4, best=0.8, mean=0.6)
+    beside = Passage(1700, 1850, 5650, 5800, links=1, best=0.4, mean=0.4)
+    inside = Passage(1200, 1300, 5200, 5300, links=1, best=0.4, mean=0.4)
+    apart = Passage(9000, 9200, 100, 300, links=1, best=0.4, mean=0.4)
+    joined = _with_bag_passages([firm], [beside, inside, apart], join_chars=300)
+    assert [(p.this_start, p.this_end, p.source_start, p.source_end) for p in joined] == [
+        (1000, 1850, 5000, 5800),
+        (9000, 9200, 100, 300),
+    ]
 
 
 def wiretrace(*args: str) -> subprocess.CompletedProcess[str]:

@@ -13,7 +13,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
 
-from wiretrace.align import AlignOptions, Profile, SharedSpan, UnitLinks, link_units, shared_spans
+from wiretrace.align import (
+    AlignOptions,
+    Profile,
+    SharedSpan,
+    UnitLinks,
+    Weights,
+    as_profiles,
+    link_units,
+    shared_spans,
+)
 from wiretrace.document import Unit
 from wiretrace.embed import Encoder
 from wiretrace.tokens import Token
@@ -58,6 +67,17 @@ class PassageOptions:
     copy_share: float = 0.65
     #: ... of at least this many words.
     copy_run_words: int = 5
+    #: A passage too small or too weakly linked to keep is kept all the same when its two
+    #: stretches, read as bags of words, share this many distinct content stems, ...
+    bag_shared: int = 8
+    #: ... which make up this much of the suspicious stretch's stem weight ...
+    bag_coverage: float = 0.5
+    #: ... and this much of the source stretch's, ...
+    bag_reverse: float = 0.2
+    #: ... over at least this many characters. Such a passage this close to another on
+    #: both sides is part of it.
+    bag_min_chars: int = 100
+    bag_join_chars: int = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,21 +110,30 @@ def detect_passages(
 ) -> list[Passage]:
     """Align the units of two profiled documents and group the links into passages."""
     options = options or PassageOptions()
-    linked = link_units(suspicious, source, align_options, encoder)
+    suspicious, source = as_profiles(suspicious), as_profiles(source)
+    weights = Weights(suspicious, source)
+    linked = link_units(suspicious, source, align_options, encoder, weights)
     all_seeds = _seeds(linked)
     seeds = [seed for seed in all_seeds if linked.scored[seed].score >= options.seed_score]
     weak = [seed for seed in all_seeds if linked.scored[seed].score < options.seed_score]
     d_units = [p.unit for p in suspicious]
     s_units = [p.unit for p in source]
-    groups = [
-        _trim_edges(g, linked, options.edge_ratio)
-        for g in _attach_weak(_cluster(seeds, options.max_gap), weak, options.attach_gap)
-    ]
-    passages = [_bounded_passage(g, suspicious, source, d_units, s_units, linked, options) for g in groups]
-    passages = [p for p in passages if _kept(p, options)]
+    grown = _attach_weak(_cluster(seeds, options.max_gap), weak, options.attach_gap)
+    in_groups = {seed for g in grown for seed in g}
+    groups = [(_trim_edges(g, linked, options.edge_ratio), True) for g in grown]
+    # A weak link on its own can stand only on the evidence of its stretches' words.
+    groups += [([seed], False) for seed in weak if seed not in in_groups]
+    passages, by_bag = [], []
+    for g, linked_firmly in groups:
+        p = _bounded_passage(g, suspicious, source, d_units, s_units, linked, options)
+        if linked_firmly and _kept(p, options):
+            passages.append(p)
+        elif _bag_supported(p, g, suspicious, source, weights, options):
+            by_bag.append(p)
     summaries = _summaries(seeds, d_units, s_units, linked, options)
     if summaries:
         passages = [p for p in passages if not any(_overlaps(p, s) for s in summaries)] + summaries
+    passages = _with_bag_passages(passages, by_bag, options.bag_join_chars)
     passages = _without_chance_beside_copy(passages, options)
     return sorted(passages, key=lambda p: (p.this_start, p.source_start))
 
@@ -124,6 +153,44 @@ def _bounded_passage(
     p = _snap_to_copy(p, group, suspicious, source, options)
     p = _refine_edges(p, group, suspicious, source)
     return _extend_copy(p, suspicious, source, options.copy_run_words)
+
+
+def _with_bag_passages(passages: list[Passage], by_bag: list[Passage], join_chars: int) -> list[Passage]:
+    """Add the passages found by their words alone, joining those beside a firm passage to it.
+
+    A rewritten passage is often linked firmly in some sentences and only loosely in the
+    next; one case reported as two pieces costs granularity.
+    """
+    passages = list(passages)
+    for extra in sorted(by_bag, key=lambda p: p.this_start):
+        if any(_overlaps(extra, p) for p in passages):
+            continue
+        near = [k for k, p in enumerate(passages) if _near(extra, p, join_chars)]
+        if not near:
+            passages.append(extra)
+            continue
+        k = near[0]
+        passages[k] = _joined(passages[k], extra)
+    return passages
+
+
+def _near(a: Passage, b: Passage, gap: int) -> bool:
+    """Whether two passages are at most ``gap`` characters apart on both sides."""
+    this_gap = max(a.this_start, b.this_start) - min(a.this_end, b.this_end)
+    source_gap = max(a.source_start, b.source_start) - min(a.source_end, b.source_end)
+    return this_gap <= gap and source_gap <= gap
+
+
+def _joined(a: Passage, b: Passage) -> Passage:
+    return replace(
+        a,
+        this_start=min(a.this_start, b.this_start),
+        this_end=max(a.this_end, b.this_end),
+        source_start=min(a.source_start, b.source_start),
+        source_end=max(a.source_end, b.source_end),
+        links=a.links + b.links,
+        best=max(a.best, b.best),
+    )
 
 
 def _without_chance_beside_copy(passages: list[Passage], options: PassageOptions) -> list[Passage]:
@@ -483,6 +550,37 @@ def _common_run(a: Sequence[Token], b: Sequence[Token], min_words: int = 3) -> t
     while n < len(a) and n < len(b) and a[n].norm == b[n].norm:
         n += 1
     return (a[n - 1], b[n - 1]) if n >= min_words else None
+
+
+def _bag_supported(
+    p: Passage,
+    group: list[tuple[int, int]],
+    suspicious: Sequence[Profile],
+    source: Sequence[Profile],
+    weights: Weights,
+    options: PassageOptions,
+) -> bool:
+    """Whether the stretches a group spans share enough words, wherever they stand in them.
+
+    Random obfuscation deletes, swaps and shuffles words across sentence boundaries, so a
+    rewritten passage may keep too few words in order, sentence by sentence, to be linked
+    firmly; read as bags of stems, the two stretches still share most of their rare words.
+    Two pages on one subject share a few stems, not a stretch's worth.
+    """
+    if p.this_end - p.this_start < options.bag_min_chars:
+        return False
+    if p.links < 2 and p.best >= options.single_min_score:
+        return False  # a single firm link is judged by its length alone (see _kept)
+    d_first, d_last, s_first, s_last = _unit_bounds(group)
+    d_stems = frozenset().union(*(u.stems for u in suspicious[d_first : d_last + 1]))
+    s_stems = frozenset().union(*(u.stems for u in source[s_first : s_last + 1]))
+    shared = d_stems & s_stems
+    if len(shared) < options.bag_shared:
+        return False
+    shared_weight = weights.total(shared)
+    return shared_weight >= options.bag_coverage * weights.total(
+        d_stems
+    ) and shared_weight >= options.bag_reverse * weights.total(s_stems)
 
 
 def _kept(p: Passage, options: PassageOptions) -> bool:
