@@ -7,6 +7,7 @@ import random
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ from wiretrace.pan import (
 )
 from wiretrace.pan.detect import (
     _extend_copy,
+    _one_reuse_per_source_stretch,
     _with_bag_passages,
     _without_chance_beside_copy,
     detect_passages,
@@ -268,6 +270,21 @@ def test_passages_found_by_their_words_join_a_passage_beside_them() -> None:
         (1000, 1850, 5000, 5800),
         (9000, 9200, 100, 300),
     ]
+
+
+def test_a_source_stretch_is_reused_once() -> None:
+    rewrite = Passage(0, 500, 1000, 1500, links=4, best=0.9, mean=0.7)
+    echo = Passage(5000, 5300, 1100, 1300, links=2, best=0.45, mean=0.4)
+    beside = Passage(600, 800, 1400, 1600, links=2, best=0.5, mean=0.45)
+    elsewhere = Passage(7000, 7300, 3000, 3300, links=2, best=0.5, mean=0.45)
+    found = _one_reuse_per_source_stretch([echo, beside, rewrite, elsewhere], PassageOptions())
+    assert [(p.this_start, p.this_end, p.source_start, p.source_end) for p in found] == [
+        (0, 800, 1000, 1600),
+        (7000, 7300, 3000, 3300),
+    ]
+    # Next to a loosely linked passage, a second use of its source is not ruled out.
+    loose = replace(rewrite, mean=0.5)
+    assert len(_one_reuse_per_source_stretch([echo, loose], PassageOptions())) == 2
 
 
 def wiretrace(*args: str) -> subprocess.CompletedProcess[str]:

@@ -78,6 +78,9 @@ class PassageOptions:
     #: both sides is part of it.
     bag_min_chars: int = 100
     bag_join_chars: int = 300
+    #: A passage drawing on a source stretch that a passage whose links average this much
+    #: already draws on is dropped, unless the two stand side by side (``bag_join_chars``).
+    reused_source_score: float = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,7 @@ def detect_passages(
             passages.append(p)
         elif _bag_supported(p, g, suspicious, source, weights, options):
             by_bag.append(p)
+    passages = _one_reuse_per_source_stretch(passages, options)
     summaries = _summaries(seeds, d_units, s_units, linked, options)
     if summaries:
         passages = [p for p in passages if not any(_overlaps(p, s) for s in summaries)] + summaries
@@ -166,12 +170,35 @@ def _with_bag_passages(passages: list[Passage], by_bag: list[Passage], join_char
         if any(_overlaps(extra, p) for p in passages):
             continue
         near = [k for k, p in enumerate(passages) if _near(extra, p, join_chars)]
-        if not near:
+        if near:
+            passages[near[0]] = _joined(passages[near[0]], extra)
+        elif not any(_source_overlaps(extra, p) for p in passages):
+            # A source stretch already reused elsewhere is no evidence of a looser second reuse.
             passages.append(extra)
-            continue
-        k = near[0]
-        passages[k] = _joined(passages[k], extra)
     return passages
+
+
+def _one_reuse_per_source_stretch(passages: list[Passage], options: PassageOptions) -> list[Passage]:
+    """Keep one passage per source stretch: the best linked, with any passage right beside it.
+
+    A rewrite draws on a stretch of its source once. When a second, weaker passage far
+    away in the suspicious text draws on the same stretch, its links are the source's
+    words met again by chance (the copy's topic, a repeated phrase), not a second reuse.
+    """
+    kept: list[Passage] = []
+    for p in sorted(passages, key=lambda p: -p.mean):
+        firm = [
+            k for k, q in enumerate(kept) if q.mean >= options.reused_source_score and _source_overlaps(p, q)
+        ]
+        if not firm:
+            kept.append(p)
+        elif _near(p, kept[firm[0]], options.bag_join_chars):
+            kept[firm[0]] = _joined(kept[firm[0]], p)
+    return kept
+
+
+def _source_overlaps(a: Passage, b: Passage) -> bool:
+    return a.source_start < b.source_end and b.source_start < a.source_end
 
 
 def _near(a: Passage, b: Passage, gap: int) -> bool:
