@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SHARED, WIRE
-from wiretrace.align import Profiles, profile_units
+from wiretrace.align import Evidence, Profiles, UnitLinks, Weights, profile_units
 from wiretrace.document import Document
 from wiretrace.errors import InputError
 from wiretrace.pan import (
@@ -31,8 +31,10 @@ from wiretrace.pan import (
 from wiretrace.pan.detect import (
     _extend_copy,
     _one_reuse_per_source_stretch,
+    _one_source_stretch_explains,
     _with_bag_passages,
     _without_chance_beside_copy,
+    _without_echoes,
     detect_passages,
 )
 from wiretrace.segment import segment
@@ -181,6 +183,9 @@ def test_weak_passages_beside_a_copy_are_dropped() -> None:
     rewrite = Passage(4000, 4500, 5000, 5500, links=4, best=0.8, mean=0.6)
     options = PassageOptions()
     assert _without_chance_beside_copy([copy, chance, rewrite], options) == [copy, rewrite]
+    # Links reaching all over the source beside a copy are its subject's words, not a summary.
+    summary = Passage(6000, 6400, 0, 9000, links=4, best=0.7, mean=0.6)
+    assert _without_chance_beside_copy([copy, rewrite, summary], options, [summary]) == [copy, rewrite]
     # Without a copy in the pair there is nothing to measure weak passages against.
     assert _without_chance_beside_copy([chance, rewrite], options) == [chance, rewrite]
 
@@ -285,6 +290,49 @@ def test_a_source_stretch_is_reused_once() -> None:
     # Next to a loosely linked passage, a second use of its source is not ruled out.
     loose = replace(rewrite, mean=0.5)
     assert len(_one_reuse_per_source_stretch([echo, loose], PassageOptions())) == 2
+
+
+def test_a_summary_stands_for_its_whole_source_and_a_rewrite_of_one_stretch_does_not() -> None:
+    words = _made_up_words(3)
+    source_sentences = [words[k : k + 12] for k in range(0, 240, 12)]
+    source = " ".join(map(_sentence, source_sentences))
+    own = " ".join(_sentence(words[k : k + 12]) for k in range(500, 572, 12))
+    # Each summary sentence takes half of each of two source sentences, all through the source.
+    summary = " ".join(
+        _sentence(source_sentences[k][:6] + source_sentences[k + 1][:6]) for k in range(0, 20, 4)
+    )
+    suspicious = f"{own} {summary} {own}"
+    found = detect_passages(_profiled(suspicious), _profiled(source))
+    start = suspicious.index(summary)
+    assert [(p.this_start, p.this_end, p.source_start, p.source_end) for p in found] == [
+        (start, start + len(summary), 0, len(source))
+    ]
+    # A rewrite of sentences 8 to 10 that borrows a word from each end of the source.
+    rewrite = " ".join(
+        [
+            _sentence(source_sentences[8][:10] + source_sentences[0][:1]),
+            _sentence(source_sentences[9][:10]),
+            _sentence(source_sentences[10][:10] + source_sentences[19][:1]),
+        ]
+    )
+    options = PassageOptions()
+    for text, one_stretch in ((rewrite, True), (summary, False)):
+        stretch, whole = _profiled(text), _profiled(source)
+        passage = Passage(0, len(text), 0, len(source), links=3, best=0.5, mean=0.5)
+        assert (
+            _one_source_stretch_explains(passage, stretch, whole, Weights(stretch, whole), options)
+            is one_stretch
+        )
+
+
+def test_a_loose_link_to_a_copied_source_sentence_is_an_echo() -> None:
+    def evidence(score: float) -> Evidence:
+        return Evidence(score, score, score, None, 5, score)
+
+    # Unit 0 copies source unit 0; unit 1 shares a few of its words; unit 2 rewrites source unit 1.
+    scored = {(0, 0): evidence(1.0), (1, 0): evidence(0.4), (2, 1): evidence(0.45), (3, 1): evidence(0.7)}
+    linked = UnitLinks(groups={}, scored=scored)
+    assert _without_echoes(list(scored), linked, PassageOptions()) == [(0, 0), (2, 1), (3, 1)]
 
 
 def wiretrace(*args: str) -> subprocess.CompletedProcess[str]:

@@ -81,6 +81,13 @@ class PassageOptions:
     #: A passage drawing on a source stretch that a passage whose links average this much
     #: already draws on is dropped, unless the two stand side by side (``bag_join_chars``).
     reused_source_score: float = 0.6
+    #: In a passage, a link under this score to a source unit that another unit copies
+    #: (a link of ``trim_score`` or more) is an echo of the copy, not part of it.
+    echo_score: float = 0.6
+    #: No summary when one source stretch this many times as long as the suspicious
+    #: stretch holds this share of the weight of the words it shares with the source.
+    summary_window: float = 1.5
+    summary_local: float = 0.85
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +130,9 @@ def detect_passages(
     s_units = [p.unit for p in source]
     grown = _attach_weak(_cluster(seeds, options.max_gap), weak, options.attach_gap)
     in_groups = {seed for g in grown for seed in g}
-    groups = [(_trim_edges(g, linked, options.edge_ratio), True) for g in grown]
+    groups = [
+        (_trim_edges(_without_echoes(g, linked, options), linked, options.edge_ratio), True) for g in grown
+    ]
     # A weak link on its own can stand only on the evidence of its stretches' words.
     groups += [([seed], False) for seed in weak if seed not in in_groups]
     passages, by_bag = [], []
@@ -134,11 +143,11 @@ def detect_passages(
         elif _bag_supported(p, g, suspicious, source, weights, options):
             by_bag.append(p)
     passages = _one_reuse_per_source_stretch(passages, options)
-    summaries = _summaries(seeds, d_units, s_units, linked, options)
+    summaries = _summaries(seeds, suspicious, source, linked, weights, options)
     if summaries:
         passages = [p for p in passages if not any(_overlaps(p, s) for s in summaries)] + summaries
     passages = _with_bag_passages(passages, by_bag, options.bag_join_chars)
-    passages = _without_chance_beside_copy(passages, options)
+    passages = _without_chance_beside_copy(passages, options, summaries)
     return sorted(passages, key=lambda p: (p.this_start, p.source_start))
 
 
@@ -220,24 +229,28 @@ def _joined(a: Passage, b: Passage) -> Passage:
     )
 
 
-def _without_chance_beside_copy(passages: list[Passage], options: PassageOptions) -> list[Passage]:
-    """Drop weak passages from a pair whose strongest passage is a copy.
+def _without_chance_beside_copy(
+    passages: list[Passage], options: PassageOptions, summaries: Sequence[Passage] = ()
+) -> list[Passage]:
+    """Drop weak passages, and any summary, from a pair whose strongest passage is a copy.
 
     A pair of documents is reused one way: when one passage is copied word for word,
     other passages of loosely related sentences are topical overlap (two pages on the
-    same subject), not another rewrite.
+    same subject), not another rewrite, and links reaching all over the source beside a
+    copy are its subject's words, not a summary.
     """
-    strongest = max((p.mean for p in passages), default=0.0)
+    strongest = max((p.mean for p in passages if p not in summaries), default=0.0)
     if strongest < options.copy_mean:
         return passages
-    return [p for p in passages if p.mean >= options.beside_copy_ratio * strongest]
+    return [p for p in passages if p not in summaries and p.mean >= options.beside_copy_ratio * strongest]
 
 
 def _summaries(
     seeds: list[tuple[int, int]],
-    d_units: Sequence[Unit],
-    s_units: Sequence[Unit],
+    suspicious: Sequence[Profile],
+    source: Sequence[Profile],
     linked: UnitLinks,
+    weights: Weights,
     options: PassageOptions,
 ) -> list[Passage]:
     """Compact stretches of the suspicious text that draw on sources spread far apart.
@@ -247,6 +260,8 @@ def _summaries(
     when its sources span most of the source document, the source side is all of it: a
     summary stands for the whole text it condenses.
     """
+    d_units = [p.unit for p in suspicious]
+    s_units = [p.unit for p in source]
     found = []
     source_length = s_units[-1].end if s_units else 0
     for group in _cluster_one_side(seeds, options.summary_gap):
@@ -260,11 +275,44 @@ def _summaries(
         if compression < options.summary_ratio:
             continue  # about one source sentence per sentence: a copy or a rewrite, not a summary
         p = _passage(group, d_units, s_units, linked)
+        if _one_source_stretch_explains(p, suspicious, source, weights, options):
+            continue  # a rewrite of one stretch, with stray links elsewhere
         source_len = p.source_end - p.source_start
         if source_length and source_len >= options.summary_whole * source_length:
             p = replace(p, source_start=s_units[0].start, source_end=source_length)
         found.append(p)
     return found
+
+
+def _one_source_stretch_explains(
+    p: Passage,
+    suspicious: Sequence[Profile],
+    source: Sequence[Profile],
+    weights: Weights,
+    options: PassageOptions,
+) -> bool:
+    """Whether one short stretch of the source holds nearly all the words the stretch shares with it.
+
+    A summary draws on its whole source, so no stretch about as long as the summary
+    explains most of it. A rewrite of one passage links stray sentences all over the
+    source too, on the subject's common words, but its own source stretch explains it.
+    """
+    d_stems = frozenset().union(
+        *(u.stems for u in suspicious if u.unit.end > p.this_start and u.unit.start < p.this_end)
+    )
+    whole = weights.total(d_stems & frozenset().union(*(u.stems for u in source)))
+    if whole <= 0:
+        return False
+    longest = options.summary_window * (p.this_end - p.this_start)
+    best = 0.0
+    for first in range(len(source)):
+        stems: set[str] = set()
+        for unit in source[first:]:
+            if stems and unit.unit.end - source[first].unit.start > longest:
+                break
+            stems |= unit.stems
+        best = max(best, weights.total(d_stems & stems))
+    return best >= options.summary_local * whole
 
 
 def _mostly_one_copy(group: list[tuple[int, int]], linked: UnitLinks, options: PassageOptions) -> bool:
@@ -364,6 +412,25 @@ def _cluster(seeds: list[tuple[int, int]], max_gap: int) -> list[list[tuple[int,
     for k, seed in enumerate(seeds):
         groups.setdefault(find(k), []).append(seed)
     return list(groups.values())
+
+
+def _without_echoes(
+    group: list[tuple[int, int]], linked: UnitLinks, options: PassageOptions
+) -> list[tuple[int, int]]:
+    """Drop weak links to source units that another unit of the group copies word for word.
+
+    The sentence after a copy often shares a few words with the copied source sentence
+    and links to it loosely, stretching the passage past where the copy ends.
+    """
+    copied_by: dict[int, int] = {}
+    for i, j in sorted(group, key=lambda seed: -linked.scored[seed].score):
+        if linked.scored[i, j].score >= options.trim_score:
+            copied_by.setdefault(j, i)
+    return [
+        (i, j)
+        for i, j in group
+        if copied_by.get(j, i) == i or linked.scored[i, j].score >= options.echo_score
+    ]
 
 
 def _trim_edges(group: list[tuple[int, int]], linked: UnitLinks, edge_ratio: float) -> list[tuple[int, int]]:
