@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SHARED, WIRE
-from wiretrace.align import Evidence, Profiles, UnitLinks, Weights, profile_units
+from wiretrace.align import Evidence, Profiles, UnitLinks, Weights, link_units, profile_units
 from wiretrace.document import Document
 from wiretrace.errors import InputError
 from wiretrace.pan import (
@@ -29,9 +29,12 @@ from wiretrace.pan import (
     write_detections,
 )
 from wiretrace.pan.detect import (
+    PAN_ALIGN,
+    _bag_passage,
     _extend_copy,
     _one_reuse_per_source_stretch,
     _one_source_stretch_explains,
+    _passage,
     _with_bag_passages,
     _without_chance_beside_copy,
     _without_echoes,
@@ -263,6 +266,30 @@ def test_a_scrambled_sentence_is_found_by_the_words_it_keeps(seed: int) -> None:
     loose = _sentence([*long[:5], *words[800:815]])
     topical = " ".join([*others[:4], loose, *others[4:]])
     assert detect_passages(_profiled(topical), _profiled(source)) == []
+
+
+def test_a_short_scrambled_sentence_is_judged_with_its_neighbours() -> None:
+    words = _made_up_words(5)
+    source_sentences = [words[k : k + 12] for k in range(0, 120, 12)]
+    source = " ".join(map(_sentence, source_sentences))
+    # Source sentences 4 to 6 rewritten as three short pieces: four words each, reversed,
+    # and two new ones. One piece alone shares too few words to stand on them.
+    pieces = [source_sentences[k][3::-1] + words[300 + 2 * k : 302 + 2 * k] for k in (4, 5, 6)]
+    own = [words[k : k + 12] for k in range(400, 448, 12)]
+    suspicious = " ".join(map(_sentence, own[:2] + pieces + own[2:]))
+    this, other = _profiled(suspicious), _profiled(source)
+    weights = Weights(this, other)
+    linked = link_units(this, other, PAN_ALIGN, None, weights)
+    middle = [(3, 5)]  # the middle piece's link to source sentence 5
+    passage = _passage(middle, [p.unit for p in this], [p.unit for p in other], linked)
+    assert _bag_passage(passage, middle, this, other, weights, PassageOptions(bag_widen=0)) is None
+    widened = _bag_passage(passage, middle, this, other, weights, PassageOptions(bag_widen=1))
+    assert widened is not None
+    rewrite = " ".join(map(_sentence, pieces))
+    assert suspicious[widened.this_start : widened.this_end] == rewrite
+    assert source[widened.source_start : widened.source_end] == " ".join(
+        map(_sentence, source_sentences[4:7])
+    )
 
 
 def test_passages_found_by_their_words_join_a_passage_beside_them() -> None:

@@ -78,6 +78,7 @@ class PassageOptions:
     #: both sides is part of it.
     bag_min_chars: int = 100
     bag_join_chars: int = 300
+    bag_widen: int = 1
     #: A passage drawing on a source stretch that a passage whose links average this much
     #: already draws on is dropped, unless the two stand side by side (``bag_join_chars``).
     reused_source_score: float = 0.6
@@ -140,8 +141,8 @@ def detect_passages(
         p = _bounded_passage(g, suspicious, source, d_units, s_units, linked, options)
         if linked_firmly and _kept(p, options):
             passages.append(p)
-        elif _bag_supported(p, g, suspicious, source, weights, options):
-            by_bag.append(p)
+        elif (found := _bag_passage(p, g, suspicious, source, weights, options)) is not None:
+            by_bag.append(found)
     passages = _one_reuse_per_source_stretch(passages, options)
     summaries = _summaries(seeds, suspicious, source, linked, weights, options)
     if summaries:
@@ -646,28 +647,47 @@ def _common_run(a: Sequence[Token], b: Sequence[Token], min_words: int = 3) -> t
     return (a[n - 1], b[n - 1]) if n >= min_words else None
 
 
-def _bag_supported(
+def _bag_passage(
     p: Passage,
     group: list[tuple[int, int]],
     suspicious: Sequence[Profile],
     source: Sequence[Profile],
     weights: Weights,
     options: PassageOptions,
-) -> bool:
-    """Whether the stretches a group spans share enough words, wherever they stand in them.
+) -> Passage | None:
+    """The passage, widened by up to ``bag_widen`` units, if its stretches share enough words.
 
     Random obfuscation deletes, swaps and shuffles words across sentence boundaries, so a
     rewritten passage may keep too few words in order, sentence by sentence, to be linked
     firmly; read as bags of stems, the two stretches still share most of their rare words.
     Two pages on one subject share a few stems, not a stretch's worth.
     """
-    if p.this_end - p.this_start < options.bag_min_chars:
-        return False
     if p.links < 2 and p.best >= options.single_min_score:
-        return False  # a single firm link is judged by its length alone (see _kept)
+        return None  # a single firm link is judged by its length alone (see _kept)
     d_first, d_last, s_first, s_last = _unit_bounds(group)
-    d_stems = frozenset().union(*(u.stems for u in suspicious[d_first : d_last + 1]))
-    s_stems = frozenset().union(*(u.stems for u in source[s_first : s_last + 1]))
+    for widen in range(options.bag_widen + 1):
+        d0, d1 = max(0, d_first - widen), min(len(suspicious) - 1, d_last + widen)
+        s0, s1 = max(0, s_first - widen), min(len(source) - 1, s_last + widen)
+        if widen:
+            p = replace(
+                p,
+                this_start=min(p.this_start, suspicious[d0].unit.start),
+                this_end=max(p.this_end, suspicious[d1].unit.end),
+                source_start=min(p.source_start, source[s0].unit.start),
+                source_end=max(p.source_end, source[s1].unit.end),
+            )
+        if p.this_end - p.this_start < options.bag_min_chars:
+            continue
+        if _bags_agree(suspicious[d0 : d1 + 1], source[s0 : s1 + 1], weights, options):
+            return p
+    return None
+
+
+def _bags_agree(
+    this: Sequence[Profile], other: Sequence[Profile], weights: Weights, options: PassageOptions
+) -> bool:
+    d_stems = frozenset().union(*(u.stems for u in this))
+    s_stems = frozenset().union(*(u.stems for u in other))
     shared = d_stems & s_stems
     if len(shared) < options.bag_shared:
         return False
