@@ -540,3 +540,48 @@ def test_which_candidates_reach_the_compare_engine(shared: int, similarity: floa
     from wiretrace.scan.pairs import PairOptions, _worth_comparing
 
     assert _worth_comparing(shared, similarity, 0.86, PairOptions()) is compared
+
+
+# Written for these tests: a council story, and the same wording about another town.
+_COUNCIL = (
+    "The city council of Norbury approved a budget of 42 million euros on Tuesday after a debate that "
+    "lasted until midnight. Mayor Helen Ashdown said the money would pay for new bus lanes, two libraries "
+    "and repairs to the old harbour wall. Opposition members argued that the plan left too little for "
+    "schools and asked for a second vote next spring. The budget takes effect in January and will be "
+    "reviewed by the regional auditor in the autumn."
+)
+_HARBOUR = (
+    "Fishing boats stayed in port for a third day as storms crossed the northern coast. Forecasters expect "
+    "calmer weather by the weekend, when the ferry to the islands should run again."
+)
+
+
+def test_passages_relate_a_pair_unless_they_are_a_template_or_boilerplate() -> None:
+    from wiretrace.scan.pairs import DocumentCache, PairOptions, _with_passages
+
+    cache = DocumentCache(layout=False)
+    source = Record("src", f"{_HARBOUR}\n\n{_COUNCIL}")
+    template = (
+        _COUNCIL.replace("Norbury", "Eastwick")
+        .replace("Helen Ashdown", "Robert Quill")
+        .replace("two libraries", "three libraries")
+    )
+    nothing = np.zeros(0, dtype=np.uint64)
+
+    def judged(story: str, boilerplate: np.ndarray = nothing) -> PairResult:
+        page = Record(
+            "page", f"Readers wrote to us about many things this week. {story} We will report again."
+        )
+        unjudged = PairResult("src", "page", related=False)
+        return _with_passages(unjudged, cache.get(source), cache.get(page), boilerplate, PairOptions())
+
+    reused = judged(_COUNCIL)
+    assert reused.related and reused.verdict["derived"] == "partially"
+    assert 0 < reused.verdict["containment"] < 1
+    [passage] = reused.passages
+    a_start, a_end = passage["a"]
+    assert source.text[a_start:a_end].startswith("The city council of Norbury")
+    # The same wording about another town, mayor and figures is a template, not reuse.
+    assert not judged(template).related
+    # Text the corpus repeats everywhere is boilerplate, not reuse.
+    assert not judged(_COUNCIL, boilerplate=np.unique(shingles(_COUNCIL))).related

@@ -118,11 +118,15 @@ def detect_passages(
     align_options: AlignOptions = PAN_ALIGN,
     options: PassageOptions | None = None,
     encoder: Encoder | None = None,
+    weights: Weights | None = None,
 ) -> list[Passage]:
-    """Align the units of two profiled documents and group the links into passages."""
+    """Align the units of two profiled documents and group the links into passages.
+
+    ``weights`` are the stem weights over the units of both, when the caller has them.
+    """
     options = options or PassageOptions()
     suspicious, source = as_profiles(suspicious), as_profiles(source)
-    weights = Weights(suspicious, source)
+    weights = weights or Weights(suspicious, source)
     linked = link_units(suspicious, source, align_options, encoder, weights)
     all_seeds = _seeds(linked)
     seeds = [seed for seed in all_seeds if linked.scored[seed].score >= options.seed_score]

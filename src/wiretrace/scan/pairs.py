@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from wiretrace.align import AlignOptions, Profile, profile_units
+from wiretrace.align import AlignOptions, Profile, Weights, profile_units
 from wiretrace.compare import Comparison, compare_segmented
 from wiretrace.document import Document, Role, Unit, spans_from_array
+from wiretrace.pan.detect import Passage
 from wiretrace.scan.features import shingles
 from wiretrace.scan.records import Record
 from wiretrace.segment import segment
@@ -46,6 +47,12 @@ class PairOptions:
     #: A pair whose passages are less alike than that, found because they stand out from
     #: their neighbourhoods (the candidate ``margin``), must share this many.
     min_margin_shared: int = 3
+    #: A pair whose sentence links are too few to relate it is related all the same when
+    #: the passage detector (:mod:`wiretrace.pan.detect`) finds a passage this long on both
+    #: sides, whose links average ``passage_mean``, and which is neither a template (two
+    #: or more facts swapped) nor corpus boilerplate. 0 turns this off.
+    passage_chars: int = 250
+    passage_mean: float = 0.4
     #: False: line breaks only wrap text (newswire, PAN); True: they lay out a web page.
     layout: bool = False
     align: AlignOptions = field(default_factory=lambda: SCAN_ALIGN)
@@ -65,6 +72,9 @@ class PairResult:
     verdict: dict[str, Any] = field(default_factory=dict)
     direction_reason: str = ""
     links: list[dict[str, Any]] = field(default_factory=list)
+    #: For a pair related by rewritten passages rather than by its sentence links: each
+    #: passage's ``a`` and ``b`` character ranges, its linked units and mean link score.
+    passages: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The pair as a JSON-ready record (the ``pairs.jsonl`` format).
@@ -231,7 +241,11 @@ def relate(
     doc_a, prof_a = cache.get(record_a)
     doc_b, prof_b = cache.get(record_b)
     comparison = compare_segmented(doc_a, doc_b, prof_a, prof_b, options.align, facts=False)
-    return _with_comparison(result, comparison, boiler)
+    result = _with_comparison(result, comparison, boiler)
+    # Passages are built from the same unit links: with none, there is nothing to group.
+    if not result.related and options.passage_chars and comparison.links:
+        result = _with_passages(result, (doc_a, prof_a), (doc_b, prof_b), boiler, options)
+    return result
 
 
 def _worth_comparing(shared: int, similarity: float, semantic_threshold: float, options: PairOptions) -> bool:
@@ -290,3 +304,86 @@ def _with_comparison(result: PairResult, comparison: Comparison, boilerplate: np
         for link in story_links
     ]
     return result
+
+
+def _with_passages(
+    result: PairResult,
+    side_a: tuple[Document, list[Profile]],
+    side_b: tuple[Document, list[Profile]],
+    boilerplate: np.ndarray,
+    options: PairOptions,
+) -> PairResult:
+    """Relate a pair through rewritten passages that its sentence links alone do not show.
+
+    Random edits and translation chains leave sentences that link weakly one by one; the
+    passage detector groups such links and judges stretches by the words they share. The
+    verdict is then ``partially``, with containment and coverage in characters.
+    """
+    from wiretrace.judge import decide_direction, find_credit
+
+    (doc_a, prof_a), (doc_b, prof_b) = side_a, side_b
+    weights = Weights(prof_a, prof_b)
+    direction = decide_direction(doc_a, doc_b, prof_a, prof_b, weights)
+    derived_is_b = direction.derived_side == "b"
+    derived, source = (side_b, side_a) if derived_is_b else (side_a, side_b)
+    found = _reused_passages(derived, source, weights, boilerplate, options)
+    if not found:
+        return result
+    d_doc, s_doc = derived[0], source[0]
+    d_chars = sum(p.this_end - p.this_start for p in found)
+    s_chars = sum(p.source_end - p.source_start for p in found)
+    who = (
+        f"{d_doc.id} derives partially from {s_doc.id}"
+        if direction.source != "unknown"
+        else f"{d_doc.id} and {s_doc.id} share text (partially); which came first is unclear"
+    )
+    result.related = True
+    result.verdict = {
+        "derived": "partially",
+        "source": direction.source,
+        "containment": round(min(d_chars / max(len(d_doc.text), 1), 1.0), 4),
+        "coverage": round(min(s_chars / max(len(s_doc.text), 1), 1.0), 4),
+        "credit": find_credit(d_doc),
+        "explanation": f"{who}: {len(found)} rewritten passage(s), {d_chars} characters, "
+        "that sentence links alone do not show.",
+    }
+    result.direction_reason = direction.reason
+    result.passages = [
+        {
+            "a": [p.source_start, p.source_end] if derived_is_b else [p.this_start, p.this_end],
+            "b": [p.this_start, p.this_end] if derived_is_b else [p.source_start, p.source_end],
+            "links": p.links,
+            "mean": round(p.mean, 4),
+        }
+        for p in found
+    ]
+    if direction.source in ("a", "b"):
+        result.source = doc_a.id if direction.source == "a" else doc_b.id
+        result.target = doc_b.id if direction.source == "a" else doc_a.id
+    return result
+
+
+def _reused_passages(
+    derived: tuple[Document, list[Profile]],
+    source: tuple[Document, list[Profile]],
+    weights: Weights,
+    boilerplate: np.ndarray,
+    options: PairOptions,
+) -> list[Passage]:
+    """Passages long and firm enough to relate a pair, less templates and boilerplate."""
+    from wiretrace.facts import extract_facts, substitutions
+    from wiretrace.pan.detect import detect_passages
+
+    d_text, s_text = derived[0].text, source[0].text
+    found = []
+    for p in detect_passages(derived[1], source[1], options.align, weights=weights):
+        if min(p.this_end - p.this_start, p.source_end - p.source_start) < options.passage_chars:
+            continue
+        if p.mean < options.passage_mean or is_boilerplate(d_text[p.this_start : p.this_end], boilerplate):
+            continue
+        d_facts = extract_facts(d_text, [(p.this_start, p.this_end)])
+        s_facts = extract_facts(s_text, [(p.source_start, p.source_end)])
+        if len(substitutions(s_facts, d_facts, s_text, d_text)) >= 2:
+            continue  # the same wording about other figures and names: a template
+        found.append(p)
+    return found

@@ -5,7 +5,9 @@ Files in the output folder, each written whole or not at all:
 ``pairs.jsonl`` / ``pairs.parquet``
     One record per reuse relation (see :class:`~wiretrace.scan.pairs.PairResult`): the two
     ids, the original and the rewrite when known, compare's verdict, and the links with
-    their units and shared spans as character offsets into each document's text.
+    their units and shared spans as character offsets into each document's text. A pair
+    whose sentence links are too few but whose rewritten passages the passage detector
+    finds (random edits, translation chains) lists those ``passages`` instead.
 ``families.jsonl`` / ``families.parquet``
     One record per family: ``family``, ``members``, ``originals`` and the direction ``edges``.
 ``summary.json``
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # Nested fields are stored as JSON strings in Parquet: their shape varies per record.
-_NESTED_PAIR_FIELDS = ("verdict", "links")
+_NESTED_PAIR_FIELDS = ("verdict", "links", "passages")
 
 
 @dataclass(slots=True)
@@ -88,6 +90,7 @@ _PAIR_COLUMNS = [
     "direction_reason",
     "verdict",
     "links",
+    "passages",
 ]
 
 
@@ -119,6 +122,7 @@ def _flat_pair(pair: PairResult) -> dict[str, Any]:
         "direction_reason": pair.direction_reason,
         "verdict": json.dumps(verdict, ensure_ascii=False),
         "links": json.dumps(pair.links, ensure_ascii=False),
+        "passages": json.dumps(pair.passages, ensure_ascii=False),
     }
 
 
@@ -154,6 +158,7 @@ def _pair_schema():  # type: ignore[no-untyped-def]
             ("direction_reason", text),
             ("verdict", text),
             ("links", text),
+            ("passages", text),
         ]
     )
 
