@@ -292,6 +292,21 @@ def test_a_short_scrambled_sentence_is_judged_with_its_neighbours() -> None:
     )
 
 
+def test_links_reaching_over_more_source_than_their_words_hold_are_no_passage() -> None:
+    words = _made_up_words(9)
+    source_sentences = [words[k : k + 12] for k in range(0, 144, 12)]
+    source = " ".join(map(_sentence, source_sentences))
+    # Two sentences of their own words with five words each of source sentences 3 and 7:
+    # two firm links, but the five source sentences they span share little with them.
+    loose = [source_sentences[3][:5] + words[400:407], source_sentences[7][:5] + words[408:415]]
+    own = [words[k : k + 12] for k in range(500, 548, 12)]
+    suspicious = " ".join(map(_sentence, own[:2] + loose + own[2:]))
+    this, other = _profiled(suspicious), _profiled(source)
+    assert detect_passages(this, other) == []
+    [passage] = detect_passages(this, other, options=PassageOptions(firm_reverse=0.0))
+    assert passage.links == 2
+
+
 def test_passages_found_by_their_words_join_a_passage_beside_them() -> None:
     firm = Passage(1000, 1600, 5000, 5600, links=4, best=0.8, mean=0.6)
     beside = Passage(1700, 1850, 5650, 5800, links=1, best=0.4, mean=0.4)

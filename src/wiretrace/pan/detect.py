@@ -79,6 +79,10 @@ class PassageOptions:
     bag_min_chars: int = 100
     bag_join_chars: int = 300
     bag_widen: int = 1
+    #: A passage of firm links must hold this share of its source stretch's stem weight:
+    #: links that reach over much more of the source than the passage's words account
+    #: for are stray, or two pages on one subject.
+    firm_reverse: float = 0.2
     #: A passage drawing on a source stretch that a passage whose links average this much
     #: already draws on is dropped, unless the two stand side by side (``bag_join_chars``).
     reused_source_score: float = 0.6
@@ -143,7 +147,11 @@ def detect_passages(
     passages, by_bag = [], []
     for g, linked_firmly in groups:
         p = _bounded_passage(g, suspicious, source, d_units, s_units, linked, options)
-        if linked_firmly and _kept(p, options):
+        if (
+            linked_firmly
+            and _kept(p, options)
+            and _source_share(g, suspicious, source, weights) >= options.firm_reverse
+        ):
             passages.append(p)
         elif (found := _bag_passage(p, g, suspicious, source, weights, options)) is not None:
             by_bag.append(found)
@@ -690,15 +698,33 @@ def _bag_passage(
 def _bags_agree(
     this: Sequence[Profile], other: Sequence[Profile], weights: Weights, options: PassageOptions
 ) -> bool:
-    d_stems = frozenset().union(*(u.stems for u in this))
-    s_stems = frozenset().union(*(u.stems for u in other))
-    shared = d_stems & s_stems
-    if len(shared) < options.bag_shared:
-        return False
+    shared, coverage, reverse = _shared_stems(this, other, weights)
+    return (
+        shared >= options.bag_shared and coverage >= options.bag_coverage and reverse >= options.bag_reverse
+    )
+
+
+def _source_share(
+    group: list[tuple[int, int]], suspicious: Sequence[Profile], source: Sequence[Profile], weights: Weights
+) -> float:
+    """The share of the source stretch's stem weight that the suspicious stretch holds too."""
+    d_first, d_last, s_first, s_last = _unit_bounds(group)
+    return _shared_stems(suspicious[d_first : d_last + 1], source[s_first : s_last + 1], weights)[2]
+
+
+def _shared_stems(
+    this: Sequence[Profile], other: Sequence[Profile], weights: Weights
+) -> tuple[int, float, float]:
+    """Distinct stems two stretches share, and their weight's share of each stretch's weight."""
+    this_stems = frozenset().union(*(u.stems for u in this))
+    other_stems = frozenset().union(*(u.stems for u in other))
+    shared = this_stems & other_stems
     shared_weight = weights.total(shared)
-    return shared_weight >= options.bag_coverage * weights.total(
-        d_stems
-    ) and shared_weight >= options.bag_reverse * weights.total(s_stems)
+    return (
+        len(shared),
+        shared_weight / max(weights.total(this_stems), 1e-9),
+        shared_weight / max(weights.total(other_stems), 1e-9),
+    )
 
 
 def _kept(p: Passage, options: PassageOptions) -> bool:
