@@ -74,11 +74,12 @@ class PassageOptions:
     bag_coverage: float = 0.5
     #: ... and this much of the source stretch's, ...
     bag_reverse: float = 0.2
-    #: ... over at least this many characters. Such a passage this close to another on
-    #: both sides is part of it.
+    #: ... over at least this many characters; ...
     bag_min_chars: int = 100
-    bag_join_chars: int = 300
+    #: ... failing that, the stretches are tried again this many units wider on each side.
     bag_widen: int = 1
+    #: Such a passage this close to another on both sides is part of it.
+    bag_join_chars: int = 300
     #: A passage of firm links must hold this share of its source stretch's stem weight:
     #: links that reach over much more of the source than the passage's words account
     #: for are stray, or two pages on one subject.
