@@ -16,7 +16,7 @@ import numpy as np
 from wiretrace.align import AlignOptions, Profile, Weights, profile_units
 from wiretrace.compare import Comparison, compare_segmented
 from wiretrace.document import Document, Role, Unit, spans_from_array
-from wiretrace.pan.detect import Passage
+from wiretrace.pan.detect import Passage, detect_passages
 from wiretrace.scan.features import shingles
 from wiretrace.scan.records import Record
 from wiretrace.segment import segment
@@ -288,9 +288,7 @@ def _with_comparison(result: PairResult, comparison: Comparison, boilerplate: np
         return result
     result.verdict = asdict(verdict)
     result.direction_reason = comparison.direction_reason
-    if verdict.source in ("a", "b"):
-        result.source = comparison.a.id if verdict.source == "a" else comparison.b.id
-        result.target = comparison.b.id if verdict.source == "a" else comparison.a.id
+    _name_original(result, verdict.source, comparison.a.id, comparison.b.id)
     units_a, units_b = comparison.a.units, comparison.b.units
     result.links = [
         {
@@ -357,10 +355,14 @@ def _with_passages(
         }
         for p in found
     ]
-    if direction.source in ("a", "b"):
-        result.source = doc_a.id if direction.source == "a" else doc_b.id
-        result.target = doc_b.id if direction.source == "a" else doc_a.id
+    _name_original(result, direction.source, doc_a.id, doc_b.id)
     return result
+
+
+def _name_original(result: PairResult, side: str, a_id: str, b_id: str) -> None:
+    """Set the pair's source and target when ``side`` ("a", "b" or "unknown") names the original."""
+    if side in ("a", "b"):
+        result.source, result.target = (a_id, b_id) if side == "a" else (b_id, a_id)
 
 
 def _reused_passages(
@@ -372,7 +374,6 @@ def _reused_passages(
 ) -> list[Passage]:
     """Passages long and firm enough to relate a pair, less templates and boilerplate."""
     from wiretrace.facts import extract_facts, substitutions
-    from wiretrace.pan.detect import detect_passages
 
     d_text, s_text = derived[0].text, source[0].text
     found = []

@@ -28,9 +28,6 @@ from wiretrace.scan.pairs import PairResult
 if TYPE_CHECKING:
     import pandas as pd
 
-# Nested fields are stored as JSON strings in Parquet: their shape varies per record.
-_NESTED_PAIR_FIELDS = ("verdict", "links", "passages")
-
 
 @dataclass(slots=True)
 class ScanSummary:
