@@ -85,8 +85,11 @@ class PassageOptions:
     #: for are stray, or two pages on one subject.
     firm_reverse: float = 0.2
     #: A passage drawing on a source stretch that a passage whose links average this much
-    #: already draws on is dropped, unless the two stand side by side (``bag_join_chars``).
+    #: already draws on is dropped, unless the two stand side by side (``bag_join_chars``) ...
     reused_source_score: float = 0.6
+    #: ... when the firm passage holds this share of its source stretch: passages that
+    #: overshoot their cases often touch at the edges without reusing the same text.
+    reused_overlap: float = 0.4
     #: In a passage, a link under this score to a source unit that another unit copies
     #: (a link of ``trim_score`` or more) is an echo of the copy, not part of it.
     echo_score: float = 0.6
@@ -94,6 +97,10 @@ class PassageOptions:
     #: stretch holds this share of the weight of the words it shares with the source.
     summary_window: float = 1.5
     summary_local: float = 0.85
+    #: A would-be summary lying this much inside a passage of more than twice its links is
+    #: that passage with a stray link, not a summary: rewrites of reference lists and
+    #: tables link short lines far across the source.
+    summary_inside: float = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,10 +165,11 @@ def detect_passages(
             by_bag.append(found)
     passages = _one_reuse_per_source_stretch(passages, options)
     summaries = _summaries(seeds, suspicious, source, linked, weights, options)
-    if summaries:
-        passages = [p for p in passages if not any(_overlaps(p, s) for s in summaries)] + summaries
+    summaries = [s for s in summaries if not any(_inside(s, p, options.summary_inside) for p in passages)]
+    displaced = [p for p in passages if any(_overlaps(p, s) for s in summaries)]
+    passages = [p for p in passages if p not in displaced] + summaries
     passages = _with_bag_passages(passages, by_bag, options.bag_join_chars)
-    passages = _without_chance_beside_copy(passages, options, summaries)
+    passages = _without_chance_beside_copy(passages, options, summaries, displaced)
     return sorted(passages, key=lambda p: (p.this_start, p.source_start))
 
 
@@ -211,13 +219,28 @@ def _one_reuse_per_source_stretch(passages: list[Passage], options: PassageOptio
     kept: list[Passage] = []
     for p in sorted(passages, key=lambda p: -p.mean):
         firm = [
-            k for k, q in enumerate(kept) if q.mean >= options.reused_source_score and _source_overlaps(p, q)
+            k
+            for k, q in enumerate(kept)
+            if q.mean >= options.reused_source_score and _source_reused(p, q, options.reused_overlap)
         ]
         if not firm:
             kept.append(p)
         elif _near(p, kept[firm[0]], options.bag_join_chars):
             kept[firm[0]] = _joined(kept[firm[0]], p)
     return kept
+
+
+def _source_reused(p: Passage, firm: Passage, share: float) -> bool:
+    """Whether more than ``share`` of the source stretch of ``p`` lies in that of ``firm``."""
+    overlap = min(p.source_end, firm.source_end) - max(p.source_start, firm.source_start)
+    return overlap > share * (p.source_end - p.source_start)
+
+
+def _inside(summary: Passage, p: Passage, share: float) -> bool:
+    """Whether ``share`` of the suspicious stretch of ``summary`` lies in that of ``p``, a
+    passage of more than twice its links."""
+    overlap = min(summary.this_end, p.this_end) - max(summary.this_start, p.this_start)
+    return overlap >= share * (summary.this_end - summary.this_start) and p.links > 2 * summary.links
 
 
 def _source_overlaps(a: Passage, b: Passage) -> bool:
@@ -244,7 +267,10 @@ def _joined(a: Passage, b: Passage) -> Passage:
 
 
 def _without_chance_beside_copy(
-    passages: list[Passage], options: PassageOptions, summaries: Sequence[Passage] = ()
+    passages: list[Passage],
+    options: PassageOptions,
+    summaries: Sequence[Passage] = (),
+    displaced: Sequence[Passage] = (),
 ) -> list[Passage]:
     """Drop weak passages, and any summary, from a pair whose strongest passage is a copy.
 
@@ -256,7 +282,10 @@ def _without_chance_beside_copy(
     strongest = max((p.mean for p in passages if p not in summaries), default=0.0)
     if strongest < options.copy_mean:
         return passages
-    return [p for p in passages if p not in summaries and p.mean >= options.beside_copy_ratio * strongest]
+    kept = [p for p in passages if p not in summaries]
+    if len(kept) < len(passages):
+        kept += displaced  # the passages a dropped summary had taken the place of
+    return [p for p in kept if p.mean >= options.beside_copy_ratio * strongest]
 
 
 def _summaries(
