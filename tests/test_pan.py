@@ -32,6 +32,7 @@ from wiretrace.pan.detect import (
     PAN_ALIGN,
     _bag_passage,
     _extend_copy,
+    _inside,
     _one_reuse_per_source_stretch,
     _one_source_stretch_explains,
     _passage,
@@ -193,6 +194,28 @@ def test_weak_passages_beside_a_copy_are_dropped() -> None:
     assert _without_chance_beside_copy([chance, rewrite], options) == [chance, rewrite]
 
 
+def test_a_summary_dropped_beside_a_copy_gives_back_the_passages_it_had_replaced() -> None:
+    copy = Passage(0, 900, 0, 900, links=6, best=1.0, mean=0.99)
+    # Two copied blocks side by side, from far apart in the source, first read as a summary.
+    first = Passage(2000, 2380, 3000, 3380, links=2, best=1.0, mean=0.77)
+    second = Passage(2381, 2780, 7500, 7900, links=2, best=1.0, mean=0.73)
+    summary = Passage(2000, 2780, 0, 9000, links=3, best=1.0, mean=0.75)
+    kept = _without_chance_beside_copy([copy, summary], PassageOptions(), [summary], [first, second])
+    assert kept == [copy, first, second]
+    # A summary that stays keeps the passages it replaced out.
+    assert _without_chance_beside_copy([summary], PassageOptions(), [summary], [first, second]) == [summary]
+
+
+def test_a_summary_inside_a_passage_of_many_more_links_is_a_stray_link_of_it() -> None:
+    table = Passage(4400, 4930, 4600, 5440, links=11, best=0.8, mean=0.44)
+    stray = Passage(4700, 4810, 4370, 5310, links=3, best=0.73, mean=0.65)
+    assert _inside(stray, table, PassageOptions().summary_inside)
+    # A passage of a few links inside a summary does not explain it away.
+    assert not _inside(stray, replace(table, links=6), PassageOptions().summary_inside)
+    # Nor does a passage the summary only touches.
+    assert not _inside(stray, replace(table, this_end=4750), PassageOptions().summary_inside)
+
+
 def _profiled(text: str) -> Profiles:
     doc = Document("d", text)
     return profile_units(segment(doc, layout=False))
@@ -332,6 +355,10 @@ def test_a_source_stretch_is_reused_once() -> None:
     # Next to a loosely linked passage, a second use of its source is not ruled out.
     loose = replace(rewrite, mean=0.5)
     assert len(_one_reuse_per_source_stretch([echo, loose], PassageOptions())) == 2
+    # Two passages whose source stretches only touch at the edges (each overshooting its
+    # case by a sentence) draw on different text.
+    touching = Passage(5000, 5600, 1350, 2000, links=3, best=1.0, mean=0.55)
+    assert len(_one_reuse_per_source_stretch([rewrite, touching], PassageOptions())) == 2
 
 
 def test_a_summary_stands_for_its_whole_source_and_a_rewrite_of_one_stretch_does_not() -> None:
