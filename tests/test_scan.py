@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import importlib
 import itertools
 import json
 import os
@@ -585,3 +586,43 @@ def test_passages_relate_a_pair_unless_they_are_a_template_or_boilerplate() -> N
     assert not judged(template).related
     # Text the corpus repeats everywhere is boilerplate, not reuse.
     assert not judged(_COUNCIL, boilerplate=np.unique(shingles(_COUNCIL))).related
+
+
+def test_passages_found_only_when_the_original_is_read_as_the_rewrite_still_relate_the_pair(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from wiretrace.align import Profile
+    from wiretrace.pan.detect import Passage
+
+    # By path: the package ``wiretrace`` exports a function named ``scan``.
+    pairs = importlib.import_module("wiretrace.scan.pairs")
+
+    cache = pairs.DocumentCache(layout=False)
+    # The dates call the wire story the original; the detector finds the passage only when
+    # it reads the wire story as the rewrite, as its asymmetric rules sometimes do.
+    wire = Record("wire", f"{_HARBOUR}\n\n{_COUNCIL}", date="2024-03-01")
+    page = Record(
+        "page", f"Readers wrote to us this week. {_COUNCIL} We will report again.", date="2024-03-02"
+    )
+    in_wire, in_page = wire.text.index(_COUNCIL), page.text.index(_COUNCIL)
+    span = len(_COUNCIL)
+
+    def one_reading(
+        suspicious: list[Profile], source: list[Profile], *args: object, **kw: object
+    ) -> list[Passage]:
+        if suspicious[0].unit.text != cache.get(wire)[1][0].unit.text:
+            return []
+        return [Passage(in_wire, in_wire + span, in_page, in_page + span, links=3, best=0.7, mean=0.6)]
+
+    monkeypatch.setattr(pairs, "detect_passages", one_reading)
+    unjudged = PairResult("wire", "page", related=False)
+    judged = pairs._with_passages(
+        unjudged, cache.get(wire), cache.get(page), np.zeros(0, dtype=np.uint64), pairs.PairOptions()
+    )
+    assert judged.related and (judged.source, judged.target) == ("wire", "page")
+    assert judged.passages == [
+        {"a": [in_wire, in_wire + span], "b": [in_page, in_page + span], "links": 3, "mean": 0.6}
+    ]
+    # Containment is the share of the rewrite (the page) that the passage covers.
+    assert judged.verdict["containment"] == round(span / len(page.text), 4)
+    assert judged.verdict["coverage"] == round(span / len(wire.text), 4)

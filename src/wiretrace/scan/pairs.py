@@ -316,6 +316,11 @@ def _with_passages(
     Random edits and translation chains leave sentences that link weakly one by one; the
     passage detector groups such links and judges stretches by the words they share. The
     verdict is then ``partially``, with containment and coverage in characters.
+
+    The detector reads one text as the rewrite of the other, and its rules are not
+    symmetric (a rewrite's stretch must be compact; a summary's sources may be spread).
+    With so little shared text, the content evidence for direction is weak, so both
+    readings are tried; the direction itself still comes from :func:`decide_direction`.
     """
     from wiretrace.judge import decide_direction, find_credit
 
@@ -325,11 +330,21 @@ def _with_passages(
     derived_is_b = direction.derived_side == "b"
     derived, source = (side_b, side_a) if derived_is_b else (side_a, side_b)
     found = _reused_passages(derived, source, weights, boilerplate, options)
+    read_as_derived = derived[0]
+    if not found:
+        found = _reused_passages(source, derived, weights, boilerplate, options)
+        read_as_derived = source[0]
     if not found:
         return result
+    # Each passage's ranges, by the document they are in.
+    this_ranges = [[p.this_start, p.this_end] for p in found]
+    other_ranges = [[p.source_start, p.source_end] for p in found]
+    a_is_this = read_as_derived is doc_a
+    a_ranges, b_ranges = (this_ranges, other_ranges) if a_is_this else (other_ranges, this_ranges)
     d_doc, s_doc = derived[0], source[0]
-    d_chars = sum(p.this_end - p.this_start for p in found)
-    s_chars = sum(p.source_end - p.source_start for p in found)
+    d_ranges, s_ranges = (b_ranges, a_ranges) if derived_is_b else (a_ranges, b_ranges)
+    d_chars = sum(end - start for start, end in d_ranges)
+    s_chars = sum(end - start for start, end in s_ranges)
     who = (
         f"{d_doc.id} derives partially from {s_doc.id}"
         if direction.source != "unknown"
@@ -347,13 +362,8 @@ def _with_passages(
     }
     result.direction_reason = direction.reason
     result.passages = [
-        {
-            "a": [p.source_start, p.source_end] if derived_is_b else [p.this_start, p.this_end],
-            "b": [p.this_start, p.this_end] if derived_is_b else [p.source_start, p.source_end],
-            "links": p.links,
-            "mean": round(p.mean, 4),
-        }
-        for p in found
+        {"a": a_range, "b": b_range, "links": p.links, "mean": round(p.mean, 4)}
+        for p, a_range, b_range in zip(found, a_ranges, b_ranges, strict=True)
     ]
     _name_original(result, direction.source, doc_a.id, doc_b.id)
     return result
