@@ -277,7 +277,8 @@ def _without_chance_beside_copy(
     A pair of documents is reused one way: when one passage is copied word for word,
     other passages of loosely related sentences are topical overlap (two pages on the
     same subject), not another rewrite, and links reaching all over the source beside a
-    copy are its subject's words, not a summary.
+    copy are its subject's words, not a summary. The passages in ``displaced``, which the
+    summaries had replaced, come back when the summaries go.
     """
     strongest = max((p.mean for p in passages if p not in summaries), default=0.0)
     if strongest < options.copy_mean:
