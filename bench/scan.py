@@ -11,7 +11,8 @@ For each fraction it runs the real CLI (`wiretrace scan`, local engine, every co
 fresh folder and measures wall time and the peak memory of the whole process tree. In the
 same run it times the floor (read, lowercase, tokenize, hash word 5-grams), an exact word
 5-gram inverted index baseline and a datasketch MinHash LSH baseline, and scores all three
-on pair recall. Record the printed tables in docs/benchmarks.md with machine and date.
+on pair recall. For the truth pairs the scan relates, it counts which document it names
+as the original. Record the printed tables in docs/benchmarks.md with machine and date.
 """
 
 from __future__ import annotations
@@ -141,6 +142,24 @@ def run_scan(
     return wall, peak_mb, found, summary
 
 
+def direction_figures(out: Path, truth: dict[tuple[str, str], str]) -> dict[str, int]:
+    """How often the scan names the PAN source document as the original of a truth pair.
+
+    PAN has no dates, so content decides; a suspicious document embeds part of its source
+    in a longer text of its own, which is not how a news rewrite condenses a wire story.
+    """
+    counts: Counter[str] = Counter()
+    for record in map(json.loads, (out / "pairs.jsonl").open()):
+        pair = next((k for k in ((record["a"], record["b"]), (record["b"], record["a"])) if k in truth), None)
+        if pair is None:
+            continue
+        original = record.get("source")
+        counts[
+            "source named" if original == pair[0] else "unknown" if original is None else "suspicious named"
+        ] += 1
+    return dict(counts)
+
+
 def read_families(out: Path) -> list[dict]:
     return [json.loads(line) for line in (out / "families.jsonl").open()]
 
@@ -225,6 +244,7 @@ def main() -> None:
             print(f"  pair recall: {recall(found, truth, present)}  goals {GOALS}")
             print(f"  spurious: {spurious(found, truth)}")
             print(f"  families: {family_figures(Path(tmp) / f'out-{fraction}', found, truth)}")
+            print(f"  originals of truth pairs: {direction_figures(Path(tmp) / f'out-{fraction}', truth)}")
             if fraction == max(args.fractions):
                 for row in sample_spurious(found, truth, Path(tmp) / f"out-{fraction}"):
                     print(f"    sample spurious: {row}")
