@@ -39,6 +39,7 @@ from wiretrace.pan.detect import (
     _with_bag_passages,
     _without_chance_beside_copy,
     _without_echoes,
+    _without_loose_beside_others,
     detect_passages,
 )
 from wiretrace.segment import segment
@@ -204,6 +205,39 @@ def test_a_summary_dropped_beside_a_copy_gives_back_the_passages_it_had_replaced
     assert kept == [copy, first, second]
     # A summary that stays keeps the passages it replaced out.
     assert _without_chance_beside_copy([summary], PassageOptions(), [summary], [first, second]) == [summary]
+
+
+def test_a_loose_passage_that_explains_little_of_its_source_is_dropped_beside_others() -> None:
+    words = _made_up_words(11)
+    sentences = [words[k : k + 10] for k in range(0, 100, 10)]
+    source = " ".join(map(_sentence, sentences))
+    copied = _sentence(sentences[0])
+    # Two words from each of four source sentences: loose, and little of that stretch.
+    loose_text = _sentence(sentences[5][:2] + sentences[6][:2] + sentences[7][:2] + sentences[8][:2])
+    # Most of one source sentence, reworded: loose too, but it explains its stretch.
+    rewrite_text = _sentence(sentences[3][:8] + words[300:303])
+    suspicious = " ".join([copied, loose_text, rewrite_text])
+
+    def at(text: str, part: str) -> tuple[int, int]:
+        start = text.index(part.rstrip("."))
+        return start, start + len(part.rstrip("."))
+
+    def passage(part: str, source_parts: list[list[str]], mean: float) -> Passage:
+        this = at(suspicious, part)
+        first, last = at(source, _sentence(source_parts[0])), at(source, _sentence(source_parts[-1]))
+        return Passage(*this, first[0], last[1], links=len(source_parts), best=mean, mean=mean)
+
+    copy = passage(copied, [sentences[0]], 1.0)
+    loose = passage(loose_text, sentences[5:9], 0.4)
+    rewrite = passage(rewrite_text, [sentences[3]], 0.4)
+    this, other = _profiled(suspicious), _profiled(source)
+    weights, options = Weights(this, other), PassageOptions()
+    kept = _without_loose_beside_others([copy, loose, rewrite], this, other, weights, options)
+    assert kept == [copy, rewrite]
+    # Alone in its pair, or firmly linked, it stays.
+    assert _without_loose_beside_others([loose], this, other, weights, options) == [loose]
+    firm = replace(loose, mean=0.6)
+    assert _without_loose_beside_others([copy, firm], this, other, weights, options) == [copy, firm]
 
 
 def test_a_summary_inside_a_passage_of_many_more_links_is_a_stray_link_of_it() -> None:

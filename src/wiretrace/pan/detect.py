@@ -101,6 +101,11 @@ class PassageOptions:
     #: that passage with a stray link, not a summary: rewrites of reference lists and
     #: tables link short lines far across the source.
     summary_inside: float = 0.8
+    #: In a pair with more than one passage, a passage whose links average under this ...
+    weak_mean: float = 0.5
+    #: ... and whose suspicious stretch holds less than this share of its source stretch's
+    #: stem weight is topical overlap beside the pair's reuse.
+    weak_reverse: float = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +175,7 @@ def detect_passages(
     passages = [p for p in passages if p not in displaced] + summaries
     passages = _with_bag_passages(passages, by_bag, options.bag_join_chars)
     passages = _without_chance_beside_copy(passages, options, summaries, displaced)
+    passages = _without_loose_beside_others(passages, suspicious, source, weights, options)
     return sorted(passages, key=lambda p: (p.this_start, p.source_start))
 
 
@@ -228,6 +234,42 @@ def _one_reuse_per_source_stretch(passages: list[Passage], options: PassageOptio
         elif _near(p, kept[firm[0]], options.bag_join_chars):
             kept[firm[0]] = _joined(kept[firm[0]], p)
     return kept
+
+
+def _without_loose_beside_others(
+    passages: list[Passage],
+    suspicious: Sequence[Profile],
+    source: Sequence[Profile],
+    weights: Weights,
+    options: PassageOptions,
+) -> list[Passage]:
+    """Drop loosely linked passages that explain little of their source stretch, beside others.
+
+    Translation chains and random edits leave true passages whose links are loose, but
+    their words still make up a good share of the source stretch they rewrite. A loose
+    passage whose words account for little of its source stretch, in a pair where other
+    passages are found, is two texts on one subject meeting again (a stray summary over
+    the whole source, a paragraph on the same theme), not another reuse. A pair's only
+    passage is left to the filter: there is nothing beside it to prefer.
+    """
+    if len(passages) < 2:
+        return passages
+    return [
+        p
+        for p in passages
+        if p.mean >= options.weak_mean
+        or _stretch_share(p, suspicious, source, weights) >= options.weak_reverse
+    ]
+
+
+def _stretch_share(
+    p: Passage, suspicious: Sequence[Profile], source: Sequence[Profile], weights: Weights
+) -> float:
+    """The share of the stem weight of the units under the passage's source range that the
+    units under its suspicious range hold too."""
+    this = [u for u in suspicious if u.unit.end > p.this_start and u.unit.start < p.this_end]
+    other = [u for u in source if u.unit.end > p.source_start and u.unit.start < p.source_end]
+    return _shared_stems(this, other, weights)[2]
 
 
 def _source_reused(p: Passage, firm: Passage, share: float) -> bool:
