@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import SHARED, WIRE
@@ -240,6 +241,54 @@ def test_a_loose_passage_that_explains_little_of_its_source_is_dropped_beside_ot
     assert _without_loose_beside_others([copy, firm], this, other, weights, options) == [copy, firm]
 
 
+def test_sentence_vectors_raise_links_that_stand_above_their_topic(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wiretrace.pan import detect
+
+    words = _made_up_words(5)
+    suspicious = _profiled(" ".join(_sentence(words[k : k + 8]) for k in range(0, 24, 8)))
+    source = _profiled(" ".join(_sentence(words[k : k + 8]) for k in range(100, 124, 8)))
+
+    def evidence(score: float) -> Evidence:
+        return Evidence(0.4, 0.4, 0.2, None, 3, score)
+
+    linked = UnitLinks(groups={}, scored={(0, 0): evidence(0.28), (1, 1): evidence(0.28)})
+    # Sentence 0 is far closer to source sentence 0 than to the rest; sentence 1 is as
+    # close to everything as to source sentence 1: its cosine is the subject's.
+    cosines = np.array([[0.9, 0.3, 0.3], [0.8, 0.8, 0.8], [0.3, 0.8, 0.3]], dtype=np.float32)
+    monkeypatch.setattr(detect, "_cosines", lambda *args: cosines)
+    rescored = detect._with_sentence_vectors(
+        linked, suspicious, source, Weights(suspicious, source), PAN_ALIGN, PassageOptions()
+    )
+    # Background 0.8 (the column's median): (0.9 - 0.8) / 0.2 = 0.5, blended with coverage 0.4.
+    assert rescored.scored[0, 0].score == pytest.approx(0.45)
+    assert rescored.scored[1, 1].score == 0.28
+    assert rescored.groups == {0: [0], 1: [1]}
+
+
+def test_a_pair_holding_a_verbatim_copy_is_not_given_sentence_vectors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from wiretrace.pan import detect
+
+    calls = []
+
+    def no_vectors(linked: UnitLinks, *args: object) -> UnitLinks:
+        calls.append(linked)
+        return linked
+
+    monkeypatch.setattr(detect, "_with_sentence_vectors", no_vectors)
+    words = _made_up_words(9)
+    sentences = [_sentence(words[k : k + 12]) for k in range(0, 240, 12)]
+    source = " ".join(sentences[:10])
+    copied = " ".join([*sentences[10:13], *sentences[2:6], *sentences[13:16]])
+    detect_passages(_profiled(copied), _profiled(source))
+    assert calls == []
+    # Without a copy (a sentence that keeps half its words), the vectors are asked.
+    loose = " ".join([*sentences[10:13], _sentence(words[24:30] + words[400:406]), *sentences[13:16]])
+    detect_passages(_profiled(loose), _profiled(source))
+    assert len(calls) == 1
+
+
 def test_a_summary_inside_a_passage_of_many_more_links_is_a_stray_link_of_it() -> None:
     table = Passage(4400, 4930, 4600, 5440, links=11, best=0.8, mean=0.44)
     stray = Passage(4700, 4810, 4370, 5310, links=3, best=0.73, mean=0.65)
@@ -315,10 +364,10 @@ def test_a_scrambled_sentence_is_found_by_the_words_it_keeps(seed: int) -> None:
     assert [(p.this_start, p.this_end, p.source_start, p.source_end) for p in found] == [
         (start, start + len(rewrite), source_start, source_start + len(_sentence(long)))
     ]
-    assert (
-        detect_passages(_profiled(suspicious), _profiled(source), options=PassageOptions(bag_shared=10**9))
-        == []
-    )
+    # Without the word bags (and without sentence vectors, which see the same words) the
+    # link alone is too weak.
+    lexical_only = PassageOptions(bag_shared=10**9, vector_weight=0.0)
+    assert detect_passages(_profiled(suspicious), _profiled(source), options=lexical_only) == []
     # A sentence that shares a handful of those words is no rewrite of it.
     loose = _sentence([*long[:5], *words[800:815]])
     topical = " ".join([*others[:4], loose, *others[4:]])

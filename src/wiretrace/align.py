@@ -301,7 +301,22 @@ def link_units(
     evidence = _lexical_evidence(derived, source, weights, options.min_shared_words, _least_useful(options))
     if options.semantic and evidence:
         _add_semantic_evidence(evidence, derived, source, encoder or _encoder(options), options)
-    scored = evidence
+    return relink(derived, source, evidence, weights, options)
+
+
+def relink(
+    derived: Sequence[Profile],
+    source: Sequence[Profile],
+    scored: dict[tuple[int, int], Evidence],
+    weights: Weights,
+    options: AlignOptions,
+) -> UnitLinks:
+    """Link units from their scored pairs: the best source of each derived unit, and any
+    further sources merged into it.
+
+    :func:`link_units` ends here; a caller that rescores pairs with other evidence (such
+    as the passage detector's sentence vectors) links them again with it.
+    """
     primaries = _choose_primaries(derived, scored, options)
     groups = _add_merged_sources(derived, source, scored, primaries, weights, options)
     joint = {

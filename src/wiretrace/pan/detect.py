@@ -13,14 +13,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
 
+import numpy as np
+
 from wiretrace.align import (
     AlignOptions,
     Profile,
+    Profiles,
     SharedSpan,
     UnitLinks,
     Weights,
     as_profiles,
     link_units,
+    relink,
     shared_spans,
 )
 from wiretrace.document import Unit
@@ -106,6 +110,14 @@ class PassageOptions:
     #: ... and whose suspicious stretch holds less than this share of its source stretch's
     #: stem weight is topical overlap beside the pair's reuse.
     weak_reverse: float = 0.3
+    #: In a pair without a verbatim copy, a link covering this share of its sentence's
+    #: stem weight ...
+    vector_min_coverage: float = 0.3
+    #: ... scores this blend of the sentence vectors' cosine (above what each sentence
+    #: shares with the rest of the other text) and that coverage, when that is higher.
+    #: Vectors come from the static model distilled from ``AlignOptions.model``
+    #: (:mod:`wiretrace.static`); 0 leaves links lexical.
+    vector_weight: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,11 +152,37 @@ def detect_passages(
     """Align the units of two profiled documents and group the links into passages.
 
     ``weights`` are the stem weights over the units of both, when the caller has them.
+    Links are lexical first. When no passage holds a verbatim link, sentence vectors
+    (``PassageOptions.vector_weight``) raise loose links and the passages are found again:
+    paraphrase and translation keep a sentence's meaning where they change its words.
     """
     options = options or PassageOptions()
     suspicious, source = as_profiles(suspicious), as_profiles(source)
     weights = weights or Weights(suspicious, source)
     linked = link_units(suspicious, source, align_options, encoder, weights)
+    passages = _passages_from_links(linked, suspicious, source, weights, options)
+    if not options.vector_weight or not linked.scored:
+        return passages
+    if any(p.best >= options.copy_mean for p in passages):
+        # A pair holding a verbatim copy is reused one way (step 10); vectors would only
+        # find the copy's subject again elsewhere.
+        return passages
+    linked = _with_sentence_vectors(linked, suspicious, source, weights, align_options, options)
+    found = _passages_from_links(linked, suspicious, source, weights, options)
+    # A link the vectors raise past the single-link bar is judged by its length alone, so a
+    # short passage the word bags had found can drop out; passages of the lexical links that
+    # no passage covers now are kept.
+    found += [p for p in passages if not any(_overlaps(p, q) for q in found)]
+    return sorted(found, key=lambda p: (p.this_start, p.source_start))
+
+
+def _passages_from_links(
+    linked: UnitLinks,
+    suspicious: Profiles,
+    source: Profiles,
+    weights: Weights,
+    options: PassageOptions,
+) -> list[Passage]:
     all_seeds = _seeds(linked)
     seeds = [seed for seed in all_seeds if linked.scored[seed].score >= options.seed_score]
     weak = [seed for seed in all_seeds if linked.scored[seed].score < options.seed_score]
@@ -177,6 +215,43 @@ def detect_passages(
     passages = _without_chance_beside_copy(passages, options, summaries, displaced)
     passages = _without_loose_beside_others(passages, suspicious, source, weights, options)
     return sorted(passages, key=lambda p: (p.this_start, p.source_start))
+
+
+def _with_sentence_vectors(
+    linked: UnitLinks,
+    suspicious: Profiles,
+    source: Profiles,
+    weights: Weights,
+    align_options: AlignOptions,
+    options: PassageOptions,
+) -> UnitLinks:
+    """Links rescored with static sentence vectors, and the units linked again.
+
+    Pages on one subject have similar mean vectors, so a raw cosine is mostly topic. Each
+    cosine is taken above its background, the larger of the median cosines that its two
+    sentences have with the other text, and rescaled to what is left above it.
+    """
+    cosines = _cosines(suspicious, source, align_options.model)
+    rows, columns = np.median(cosines, axis=1), np.median(cosines, axis=0)
+    scored = dict(linked.scored)
+    for (i, j), ev in linked.scored.items():
+        if ev.coverage < options.vector_min_coverage:
+            continue
+        background = max(rows[i], columns[j])
+        above = max(0.0, float(cosines[i, j] - background) / max(1e-6, 1.0 - background))
+        score = options.vector_weight * above + (1 - options.vector_weight) * ev.coverage
+        if score > ev.score:
+            scored[i, j] = ev._replace(score=score)
+    return relink(suspicious, source, scored, weights, align_options)
+
+
+def _cosines(suspicious: Profiles, source: Profiles, model: str) -> np.ndarray:
+    from wiretrace.static import get_static_model
+
+    static = get_static_model(model)
+    this = static.encode([p.unit.text for p in suspicious])
+    other = static.encode([p.unit.text for p in source])
+    return np.asarray(this @ other.T, dtype=np.float32)
 
 
 def _bounded_passage(

@@ -16,7 +16,7 @@ import numpy as np
 from wiretrace.align import AlignOptions, Profile, Weights, profile_units
 from wiretrace.compare import Comparison, compare_segmented
 from wiretrace.document import Document, Role, Unit, spans_from_array
-from wiretrace.pan.detect import Passage, detect_passages
+from wiretrace.pan.detect import Passage, PassageOptions, detect_passages
 from wiretrace.scan.features import shingles
 from wiretrace.scan.records import Record
 from wiretrace.segment import segment
@@ -24,6 +24,10 @@ from wiretrace.segment import segment
 #: Lexical alignment, a little more tolerant than compare's default: scans meet rewording
 #: more often than the seed pair does, and the model is too slow for a corpus.
 SCAN_ALIGN = AlignOptions(semantic=False, lexical_threshold=0.25, min_shared_words=2)
+#: Passages for pairs whose sentence links are too few: lexical links only. Sentence
+#: vectors help `pan` on translated passages, but the scan's judging budget has no room
+#: for a second linking of 28,000 pairs.
+_SCAN_PASSAGES = PassageOptions(vector_weight=0.0)
 #: Profiled documents each judging worker keeps. Pairs are judged grouped by their first
 #: document, so a small cache already serves most lookups; 2,048 cost 1.1 GB more at the
 #: whole benchmark corpus and saved no time (docs/benchmarks.md). With units stored by the
@@ -387,7 +391,7 @@ def _reused_passages(
 
     d_text, s_text = derived[0].text, source[0].text
     found = []
-    for p in detect_passages(derived[1], source[1], options.align, weights=weights):
+    for p in detect_passages(derived[1], source[1], options.align, _SCAN_PASSAGES, weights=weights):
         if min(p.this_end - p.this_start, p.source_end - p.source_start) < options.passage_chars:
             continue
         if p.mean < options.passage_mean or is_boilerplate(d_text[p.this_start : p.this_end], boilerplate):
