@@ -106,7 +106,7 @@ class PassageOptions:
     #: tables link short lines far across the source.
     summary_inside: float = 0.8
     #: In a pair with more than one passage, a passage whose links average under this ...
-    weak_mean: float = 0.5
+    weak_mean: float = 0.6
     #: ... and whose suspicious stretch holds less than this share of its source stretch's
     #: stem weight is topical overlap beside the pair's reuse.
     weak_reverse: float = 0.3
