@@ -141,14 +141,18 @@ def compare_segmented(
     encoder: Encoder | None = None,
     *,
     facts: bool = True,
+    weights: Weights | None = None,
+    direction: Direction | None = None,
 ) -> Comparison:
     """:func:`compare` for documents already segmented and profiled, as corpus engines hold them.
 
     ``facts=False`` leaves the facts panel empty: corpus scans report links, not facts,
-    and comparing facts costs as much as the alignment itself.
+    and comparing facts costs as much as the alignment itself. ``weights`` and
+    ``direction`` are computed when the caller has not already done so.
     """
-    weights = Weights(a_prof, b_prof)  # document frequencies do not depend on which side is derived
-    direction = decide_direction(doc_a, doc_b, a_prof, b_prof, weights)
+    # Document frequencies do not depend on which side is derived.
+    weights = weights or Weights(a_prof, b_prof)
+    direction = direction or decide_direction(doc_a, doc_b, a_prof, b_prof, weights)
     derived, source = (doc_b, doc_a) if direction.derived_side == "b" else (doc_a, doc_b)
     from wiretrace.align import align
 

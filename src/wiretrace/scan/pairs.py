@@ -16,6 +16,7 @@ import numpy as np
 from wiretrace.align import AlignOptions, Profile, Weights, profile_units
 from wiretrace.compare import Comparison, compare_segmented
 from wiretrace.document import Document, Role, Unit, spans_from_array
+from wiretrace.judge import Direction, decide_direction, find_credit
 from wiretrace.pan.detect import Passage, PassageOptions, detect_passages
 from wiretrace.scan.features import shingles
 from wiretrace.scan.records import Record
@@ -244,11 +245,17 @@ def relate(
         return result
     doc_a, prof_a = cache.get(record_a)
     doc_b, prof_b = cache.get(record_b)
-    comparison = compare_segmented(doc_a, doc_b, prof_a, prof_b, options.align, facts=False)
+    weights = Weights(prof_a, prof_b)
+    direction = decide_direction(doc_a, doc_b, prof_a, prof_b, weights)
+    comparison = compare_segmented(
+        doc_a, doc_b, prof_a, prof_b, options.align, facts=False, weights=weights, direction=direction
+    )
     result = _with_comparison(result, comparison, boiler)
     # Passages are built from the same unit links: with none, there is nothing to group.
     if not result.related and options.passage_chars and comparison.links:
-        result = _with_passages(result, (doc_a, prof_a), (doc_b, prof_b), boiler, options)
+        result = _with_passages(
+            result, (doc_a, prof_a), (doc_b, prof_b), boiler, options, weights=weights, direction=direction
+        )
     return result
 
 
@@ -314,6 +321,9 @@ def _with_passages(
     side_b: tuple[Document, list[Profile]],
     boilerplate: np.ndarray,
     options: PairOptions,
+    *,
+    weights: Weights | None = None,
+    direction: Direction | None = None,
 ) -> PairResult:
     """Relate a pair through rewritten passages that its sentence links alone do not show.
 
@@ -324,29 +334,26 @@ def _with_passages(
     The detector reads one text as the rewrite of the other, and its rules are not
     symmetric (a rewrite's stretch must be compact; a summary's sources may be spread).
     With so little shared text, the content evidence for direction is weak, so both
-    readings are tried; the direction itself still comes from :func:`decide_direction`.
+    readings are tried; the direction itself still comes from :func:`decide_direction`
+    (``weights`` and ``direction`` are computed when the caller has not done so).
     """
-    from wiretrace.judge import decide_direction, find_credit
-
     (doc_a, prof_a), (doc_b, prof_b) = side_a, side_b
-    weights = Weights(prof_a, prof_b)
-    direction = decide_direction(doc_a, doc_b, prof_a, prof_b, weights)
+    weights = weights or Weights(prof_a, prof_b)
+    direction = direction or decide_direction(doc_a, doc_b, prof_a, prof_b, weights)
     derived_is_b = direction.derived_side == "b"
     derived, source = (side_b, side_a) if derived_is_b else (side_a, side_b)
     found = _reused_passages(derived, source, weights, boilerplate, options)
-    read_as_derived = derived[0]
-    if not found:
+    read_reversed = not found
+    if read_reversed:
         found = _reused_passages(source, derived, weights, boilerplate, options)
-        read_as_derived = source[0]
     if not found:
         return result
     # Each passage's ranges, by the document they are in.
     this_ranges = [[p.this_start, p.this_end] for p in found]
     other_ranges = [[p.source_start, p.source_end] for p in found]
-    a_is_this = read_as_derived is doc_a
-    a_ranges, b_ranges = (this_ranges, other_ranges) if a_is_this else (other_ranges, this_ranges)
+    d_ranges, s_ranges = (other_ranges, this_ranges) if read_reversed else (this_ranges, other_ranges)
+    a_ranges, b_ranges = (s_ranges, d_ranges) if derived_is_b else (d_ranges, s_ranges)
     d_doc, s_doc = derived[0], source[0]
-    d_ranges, s_ranges = (b_ranges, a_ranges) if derived_is_b else (a_ranges, b_ranges)
     d_chars = sum(end - start for start, end in d_ranges)
     s_chars = sum(end - start for start, end in s_ranges)
     who = (
