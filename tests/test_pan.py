@@ -21,6 +21,8 @@ from wiretrace.pan import (
     Annotation,
     Passage,
     PassageOptions,
+    best_sources,
+    detect_document,
     detect_pair,
     detections_xml,
     pair_file_name,
@@ -491,6 +493,74 @@ def wiretrace(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "wiretrace.cli", *args], capture_output=True, text=True, timeout=300
     )
+
+
+def test_a_stretch_found_against_several_sources_stays_with_the_best_linked() -> None:
+    rewrite = Passage(1000, 1600, 0, 600, links=4, best=0.9, mean=0.7)
+    echo = Passage(1100, 1500, 2000, 2400, links=2, best=0.7, mean=0.6)
+    elsewhere = Passage(3000, 3400, 500, 900, links=2, best=0.6, mean=0.5)
+    kept = best_sources({"a.txt": [rewrite], "b.txt": [echo, elsewhere]})
+    assert kept == {"a.txt": [rewrite], "b.txt": [elsewhere]}
+    # A passage overlapping another by less than the share of the shorter stretch is its own.
+    edge = Passage(1450, 1900, 2000, 2450, links=2, best=0.7, mean=0.6)
+    assert best_sources({"a.txt": [rewrite], "b.txt": [edge]})["b.txt"] == [edge]
+    # Ties keep both: the same footer in two sources says nothing about which is the source.
+    twin = replace(rewrite, source_start=5000, source_end=5600)
+    assert best_sources({"a.txt": [rewrite], "b.txt": [twin]}) == {"a.txt": [rewrite], "b.txt": [twin]}
+    # Above a share of 1, nothing is ever the same stretch.
+    assert best_sources({"a.txt": [rewrite], "b.txt": [echo]}, share=2.0)["b.txt"] == [echo]
+
+
+@pytest.fixture
+def two_sources(tmp_path: Path) -> Path:
+    """A suspicious text copying three wire sentences; one source holds all three, one two."""
+    paragraphs = WIRE.split("\n\n")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "susp").mkdir()
+    (tmp_path / "src" / "source-document00001.txt").write_text(TRAINS + "\n\n" + WIRE + "\n")
+    (tmp_path / "src" / "source-document00002.txt").write_text(
+        TRAINS + "\n\n" + " ".join(paragraphs[2:4]) + "\n"
+    )
+    (tmp_path / "susp" / "suspicious-document00001.txt").write_text(
+        GARDEN + "\n\n" + " ".join(paragraphs[1:4]) + "\n\n" + GARDEN
+    )
+    (tmp_path / "pairs").write_text(
+        "suspicious-document00001.txt source-document00001.txt\n"
+        "suspicious-document00001.txt source-document00002.txt\n"
+    )
+    return tmp_path
+
+
+def test_a_document_is_judged_against_all_its_sources_at_once(two_sources: Path) -> None:
+    susp = two_sources / "susp" / "suspicious-document00001.txt"
+    full, part = (
+        two_sources / "src" / "source-document00001.txt",
+        two_sources / "src" / "source-document00002.txt",
+    )
+    # Each pair alone finds the copy ...
+    [from_full] = detect_pair(susp, full)
+    [from_part] = detect_pair(susp, part)
+    assert from_full.this_offset < from_part.this_offset < from_full.this_offset + from_full.this_length
+    # ... and side by side the source holding all of it keeps it.
+    assert detect_document(susp, [full, part]) == {full.name: [from_full], part.name: []}
+
+
+def test_pan_command_weighs_sources_together_unless_told_not_to(two_sources: Path) -> None:
+    folders = [str(two_sources / name) for name in ("pairs", "src", "susp")]
+    together = wiretrace("pan", *folders, str(two_sources / "together"))
+    alone = wiretrace("pan", *folders, str(two_sources / "alone"), "--each-pair-alone")
+    assert together.returncode == alone.returncode == 0, together.stderr + alone.stderr
+    part = "suspicious-document00001-source-document00002.xml"
+    assert read_annotations(two_sources / "together" / part) == []
+    assert len(read_annotations(two_sources / "alone" / part)) == 1
+    # A document left half-written by a killed run is done again whole, to the same files.
+    full = two_sources / "together" / "suspicious-document00001-source-document00001.xml"
+    written = full.read_text()
+    full.unlink()
+    again = wiretrace("pan", *folders, str(two_sources / "together"))
+    assert "0 already done" in again.stderr
+    assert full.read_text() == written
+    assert read_annotations(two_sources / "together" / part) == []
 
 
 def test_pan_command_writes_every_pair_and_resumes(corpus: Path) -> None:

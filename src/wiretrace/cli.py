@@ -156,17 +156,25 @@ def pan(
     workers: Annotated[
         int | None, typer.Option("--workers", "-w", min=1, help="Worker processes (default: every core).")
     ] = None,
+    each_pair_alone: Annotated[
+        bool,
+        typer.Option(
+            "--each-pair-alone",
+            help="Judge every pair on its own. By default a stretch of a suspicious document "
+            "found against several of its sources stays only with the best linked one.",
+        ),
+    ] = False,
 ) -> None:
     """Align every PAN pair and write one detection XML per pair.
 
-    Files are written as pairs finish; a run that is interrupted and started again skips
-    the pairs already done.
+    Files are written as each suspicious document is done; a run that is interrupted and
+    started again skips the documents already done.
 
     Example: wiretrace pan pan13-train/pairs pan13-train/src pan13-train/susp out/
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from wiretrace.pan import run_pan
+    from wiretrace.pan import PassageOptions, run_pan
 
     with Progress(
         "[progress.description]{task.description}",
@@ -183,6 +191,7 @@ def pan(
             susp_dir,
             out_dir,
             workers=workers,
+            passage_options=PassageOptions(rival_overlap=2.0) if each_pair_alone else None,
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
     rate = (result.pairs - result.skipped) / result.seconds if result.seconds else 0.0

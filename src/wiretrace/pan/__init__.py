@@ -6,10 +6,10 @@
 """
 
 from wiretrace.pan.corpus import PanPair, read_pairs
-from wiretrace.pan.detect import PAN_ALIGN, Passage, PassageOptions, detect_passages
+from wiretrace.pan.detect import PAN_ALIGN, Passage, PassageOptions, best_sources, detect_passages
 from wiretrace.pan.evaluate import Evaluation, evaluate
 from wiretrace.pan.measures import Annotation, Scores, score
-from wiretrace.pan.run import PanRun, detect_pair, run_pan
+from wiretrace.pan.run import PanRun, detect_document, detect_pair, run_pan
 from wiretrace.pan.xml import detections_xml, pair_file_name, read_annotations, write_detections
 
 __all__ = [
@@ -21,6 +21,8 @@ __all__ = [
     "Passage",
     "PassageOptions",
     "Scores",
+    "best_sources",
+    "detect_document",
     "detect_pair",
     "detect_passages",
     "detections_xml",

@@ -9,7 +9,7 @@ joined, and passages too small to be trusted are dropped.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
 
@@ -118,6 +118,10 @@ class PassageOptions:
     #: Vectors come from the static model distilled from ``AlignOptions.model``
     #: (:mod:`wiretrace.static`); 0 leaves links lexical.
     vector_weight: float = 0.5
+    #: Across the pairs of one suspicious document (:func:`best_sources`): where passages
+    #: against different sources cover this share of the shorter suspicious stretch, only
+    #: the better linked is kept. Above 1, every pair keeps its passages.
+    rival_overlap: float = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +178,39 @@ def detect_passages(
     # no passage covers now are kept.
     found += [p for p in passages if not any(_overlaps(p, q) for q in found)]
     return sorted(found, key=lambda p: (p.this_start, p.source_start))
+
+
+def best_sources(by_source: Mapping[str, Sequence[Passage]], share: float = 0.8) -> dict[str, list[Passage]]:
+    """Give each stretch of a suspicious document to the source that explains it best.
+
+    ``by_source`` holds one suspicious document's passages, pair by pair, keyed by source.
+    A passage is dropped where a passage against another source covers ``share`` of the
+    shorter of their two suspicious stretches and has more linked units (or as many, with
+    a higher mean score). Each pair alone cannot tell a rewrite of its source from the same
+    subject, or a shared footer, met in another source; the sources side by side can.
+    Passages that tie are all kept.
+
+    >>> strong = Passage(0, 400, 0, 400, links=4, best=0.9, mean=0.7)
+    >>> weak = Passage(50, 400, 900, 1200, links=2, best=0.6, mean=0.5)
+    >>> kept = best_sources({"a.txt": [strong], "b.txt": [weak]})
+    >>> kept["a.txt"] == [strong], kept["b.txt"]
+    (True, [])
+    """
+    rivals = [(name, p) for name, passages in by_source.items() for p in passages]
+
+    def outdone(name: str, p: Passage) -> bool:
+        return any(
+            other != name and _same_stretch(p, q, share) and (q.links, q.mean) > (p.links, p.mean)
+            for other, q in rivals
+        )
+
+    return {name: [p for p in passages if not outdone(name, p)] for name, passages in by_source.items()}
+
+
+def _same_stretch(p: Passage, q: Passage, share: float) -> bool:
+    shorter = min(p.this_end - p.this_start, q.this_end - q.this_start)
+    overlap = min(p.this_end, q.this_end) - max(p.this_start, q.this_start)
+    return overlap > share * shorter
 
 
 def _passages_from_links(

@@ -1,8 +1,11 @@
 """``wiretrace pan``: align every pair of a PAN corpus and write one detection file each.
 
-Pairs are grouped by suspicious document, so each worker reads and segments a document
-once for all its pairs. Each pair's file is written atomically as soon as it is done, so
-a killed run resumes where it stopped: pairs whose file exists are skipped.
+Pairs are grouped by suspicious document: a worker reads and segments the document once
+for all its pairs, and gives each of its stretches to the source that explains it best
+(:func:`~wiretrace.pan.detect.best_sources`). Each pair's file is written atomically once
+its document is done, so a killed run resumes where it stopped: documents whose files all
+exist are skipped, and a document left half-written is done again whole, which gives the
+same files.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from wiretrace.align import AlignOptions, Profiles, profile_units
 from wiretrace.document import Document
 from wiretrace.errors import InputError
 from wiretrace.pan.corpus import PanPair, read_pairs
-from wiretrace.pan.detect import PAN_ALIGN, PassageOptions, detect_passages
+from wiretrace.pan.detect import PAN_ALIGN, Passage, PassageOptions, best_sources, detect_passages
 from wiretrace.pan.measures import Annotation
 from wiretrace.pan.xml import pair_file_name, write_detections
 from wiretrace.segment import segment
@@ -59,18 +62,19 @@ def run_pan(
 ) -> PanRun:
     """Detect reused passages for every pair in ``pairs_file``; write PAN XML into ``out_dir``.
 
-    ``on_progress(done, total)`` is called as pairs finish. Pairs whose output file
-    already exists are skipped, which makes an interrupted run resumable.
+    ``on_progress(done, total)`` is called as pairs finish. Suspicious documents whose
+    output files all exist already are skipped, which makes an interrupted run resumable.
     """
     started = time.perf_counter()
     pairs = read_pairs(pairs_file, src_dir, susp_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    todo = [p for p in pairs if not (out_dir / pair_file_name(p.suspicious, p.source)).exists()]
-    jobs = [
-        _Job(susp_dir, src_dir, out_dir, tuple(group), align_options, passage_options or PassageOptions())
-        for group in _by_suspicious(todo)
+    options = passage_options or PassageOptions()
+    groups = list(_by_suspicious(pairs))
+    todo = [
+        g for g in groups if not all((out_dir / pair_file_name(p.suspicious, p.source)).exists() for p in g)
     ]
-    done, detections = len(pairs) - len(todo), 0
+    jobs = [_Job(susp_dir, src_dir, out_dir, tuple(group), align_options, options) for group in todo]
+    done, detections = len(pairs) - sum(len(g) for g in todo), 0
     if on_progress:
         on_progress(done, len(pairs))
     for finished, found in _map(jobs, workers or os.cpu_count() or 1):
@@ -78,16 +82,15 @@ def run_pan(
         detections += found
         if on_progress:
             on_progress(done, len(pairs))
-    return PanRun(len(pairs), len(pairs) - len(todo), detections, time.perf_counter() - started)
+    skipped = len(pairs) - sum(len(g) for g in todo)
+    return PanRun(len(pairs), skipped, detections, time.perf_counter() - started)
 
 
-def _by_suspicious(pairs: Sequence[PanPair], max_group: int = 16) -> Iterator[list[PanPair]]:
-    """Pairs sharing a suspicious document, in groups small enough to balance the workers."""
+def _by_suspicious(pairs: Sequence[PanPair]) -> Iterator[list[PanPair]]:
+    """Pairs sharing a suspicious document, one group per document."""
     ordered = sorted(pairs, key=lambda p: (p.suspicious, p.source))
     for _, same in groupby(ordered, key=lambda p: p.suspicious):
-        group = list(same)
-        for k in range(0, len(group), max_group):
-            yield group[k : k + max_group]
+        yield list(same)
 
 
 def _map(jobs: list[_Job], workers: int) -> Iterator[tuple[int, int]]:
@@ -100,11 +103,31 @@ def _map(jobs: list[_Job], workers: int) -> Iterator[tuple[int, int]]:
 
 
 def _run_job(job: _Job) -> tuple[int, int]:
-    found = 0
-    for pair in job.pairs:
-        susp, src = job.susp_dir / pair.suspicious, job.src_dir / pair.source
-        found += len(detect_pair(susp, src, job.align, job.passages, out_dir=job.out_dir))
-    return len(job.pairs), found
+    susp = job.susp_dir / job.pairs[0].suspicious
+    sources = [job.src_dir / pair.source for pair in job.pairs]
+    found = detect_document(susp, sources, job.align, job.passages)
+    for src in sources:
+        write_detections(job.out_dir, susp.name, src.name, found[src.name])
+    return len(job.pairs), sum(len(d) for d in found.values())
+
+
+def detect_document(
+    suspicious: Path,
+    sources: Sequence[Path],
+    align_options: AlignOptions = PAN_ALIGN,
+    passage_options: PassageOptions | None = None,
+) -> dict[str, list[Annotation]]:
+    """The detections for one suspicious document against each of its sources, by source name.
+
+    Each pair is aligned on its own (:func:`detect_pair`); then a stretch found against
+    several sources stays only with the one that explains it best
+    (``PassageOptions.rival_overlap``).
+    """
+    options = passage_options or PassageOptions()
+    by_source = {src.name: _passages(suspicious, src, align_options, options) for src in sources}
+    if len(by_source) > 1:
+        by_source = best_sources(by_source, options.rival_overlap)
+    return {name: _annotations(suspicious.name, name, found) for name, found in by_source.items()}
 
 
 def detect_pair(
@@ -114,24 +137,37 @@ def detect_pair(
     passage_options: PassageOptions | None = None,
     out_dir: Path | None = None,
 ) -> list[Annotation]:
-    """The detections for one pair of PAN documents, written to ``out_dir`` when given."""
-    passages = detect_passages(
-        _profiles(str(suspicious)), _profiles(str(source)), align_options, passage_options
+    """The detections for one pair of PAN documents, written to ``out_dir`` when given.
+
+    The pair alone: ``wiretrace pan`` also weighs a suspicious document's other sources
+    (:func:`detect_document`).
+    """
+    detections = _annotations(
+        suspicious.name, source.name, _passages(suspicious, source, align_options, passage_options)
     )
-    detections = [
+    if out_dir is not None:
+        write_detections(out_dir, suspicious.name, source.name, detections)
+    return detections
+
+
+def _passages(
+    suspicious: Path, source: Path, align_options: AlignOptions, options: PassageOptions | None
+) -> list[Passage]:
+    return detect_passages(_profiles(str(suspicious)), _profiles(str(source)), align_options, options)
+
+
+def _annotations(suspicious: str, source: str, passages: Sequence[Passage]) -> list[Annotation]:
+    return [
         Annotation(
-            suspicious.name,
+            suspicious,
             p.this_start,
             p.this_end - p.this_start,
-            source.name,
+            source,
             p.source_start,
             p.source_end - p.source_start,
         )
         for p in passages
     ]
-    if out_dir is not None:
-        write_detections(out_dir, suspicious.name, source.name, detections)
-    return detections
 
 
 @lru_cache(maxsize=256)
