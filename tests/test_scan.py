@@ -588,6 +588,52 @@ def test_passages_relate_a_pair_unless_they_are_a_template_or_boilerplate() -> N
     assert not judged(_COUNCIL, boilerplate=np.unique(shingles(_COUNCIL))).related
 
 
+def test_a_pair_whose_lexical_passages_fall_short_is_linked_again_with_sentence_vectors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from wiretrace.align import Profile
+    from wiretrace.pan.detect import Passage, PassageOptions
+
+    pairs = importlib.import_module("wiretrace.scan.pairs")
+    cache = pairs.DocumentCache(layout=False)
+    wire = Record("wire", f"{_HARBOUR}\n\n{_COUNCIL}", date="2024-03-01")
+    page = Record(
+        "page", f"Readers wrote to us this week. {_COUNCIL} We will report again.", date="2024-03-02"
+    )
+    in_wire, in_page, span = wire.text.index(_COUNCIL), page.text.index(_COUNCIL), len(_COUNCIL)
+    asked: list[float] = []
+
+    def loose_then_firm(
+        suspicious: list[Profile], source: list[Profile], align: object, options: PassageOptions, **kw: object
+    ) -> list[Passage]:
+        asked.append(options.vector_weight)
+        if not lexical_passages:
+            return []
+        # Lexical links give a passage too loose to relate the pair; vectors raise its links.
+        mean = 0.3 if options.vector_weight == 0 else 0.55
+        return [Passage(in_page, in_page + span, in_wire, in_wire + span, links=3, best=0.6, mean=mean)]
+
+    monkeypatch.setattr(pairs, "detect_passages", loose_then_firm)
+
+    def judged(vectors: bool = True) -> PairResult:
+        unjudged = PairResult("wire", "page", related=False)
+        nothing = np.zeros(0, dtype=np.uint64)
+        options = pairs.PairOptions(passage_vectors=vectors)
+        return pairs._with_passages(unjudged, cache.get(wire), cache.get(page), nothing, options)
+
+    lexical_passages = True
+    assert judged().related
+    assert asked == [0.0, pairs._SCAN_VECTOR_PASSAGES.vector_weight] and asked[1] > 0
+    # Without the option (the default), the loose lexical passage is all there is.
+    asked[:] = []
+    assert not judged(vectors=False).related
+    assert asked == [0.0, 0.0]
+    # A pair without any lexical passage in either reading is not linked again.
+    lexical_passages, asked[:] = False, []
+    assert not judged().related
+    assert asked == [0.0, 0.0]
+
+
 def test_passages_found_only_when_the_original_is_read_as_the_rewrite_still_relate_the_pair(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -612,7 +658,9 @@ def test_passages_found_only_when_the_original_is_read_as_the_rewrite_still_rela
     ) -> list[Passage]:
         if suspicious[0].unit.text != cache.get(wire)[1][0].unit.text:
             return []
-        return [Passage(in_wire, in_wire + span, in_page, in_page + span, links=3, best=0.7, mean=0.6)]
+        # Scores rescored with sentence vectors are numpy floats; the record must still be JSON.
+        mean = np.float32(0.6)
+        return [Passage(in_wire, in_wire + span, in_page, in_page + span, links=3, best=0.7, mean=mean)]
 
     monkeypatch.setattr(pairs, "detect_passages", one_reading)
     unjudged = PairResult("wire", "page", related=False)
@@ -623,6 +671,7 @@ def test_passages_found_only_when_the_original_is_read_as_the_rewrite_still_rela
     assert judged.passages == [
         {"a": [in_wire, in_wire + span], "b": [in_page, in_page + span], "links": 3, "mean": 0.6}
     ]
+    assert json.loads(json.dumps(judged.to_dict()))["passages"][0]["mean"] == 0.6
     # Containment is the share of the rewrite (the page) that the passage covers.
     assert judged.verdict["containment"] == round(span / len(page.text), 4)
     assert judged.verdict["coverage"] == round(span / len(wire.text), 4)

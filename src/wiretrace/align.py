@@ -176,6 +176,11 @@ class Profiles(list[Profile]):
         return stack([(p.stems, p.bigrams, _ROLE_CODES[p.unit.role]) for p in self])
 
     @functools.cached_property
+    def static_vectors(self) -> dict[str, np.ndarray]:
+        """Sentence vectors of the units by static model name, filled by whoever first needs them."""
+        return {}
+
+    @functools.cached_property
     def story_ids(self) -> np.ndarray:
         """The distinct stem ids of the story units."""
         stacked = self.stacked

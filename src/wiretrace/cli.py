@@ -328,6 +328,15 @@ def scan_command(
     max_df: Annotated[
         int, typer.Option("--max-df", min=2, help="Shingles in more documents than this are boilerplate.")
     ] = 50,
+    passage_vectors: Annotated[
+        bool,
+        typer.Option(
+            "--passage-vectors",
+            help="Link again with sentence vectors the pairs whose lexical passages fall short: "
+            "more paraphrase and translation found, and more loose relations, for about a "
+            "third more judging time.",
+        ),
+    ] = False,
     model: ModelOption = DEFAULT_MODEL,
     workers: Annotated[
         int | None, typer.Option("--workers", "-w", min=1, help="Worker processes (default: every core).")
@@ -353,7 +362,12 @@ def scan_command(
     defaults = ScanOptions()
     options = ScanOptions(
         candidates=replace(CandidateOptions(), semantic=semantic, margin=margin, max_df=max_df),
-        pairs=replace(PairOptions(), layout=layout),
+        pairs=replace(
+            PairOptions(),
+            layout=layout,
+            passage_vectors=passage_vectors,
+            align=replace(PairOptions().align, model=model),
+        ),
         model=model,
         columns=_parse_columns(column or []),
         max_bytes=max_bytes,

@@ -276,19 +276,26 @@ def _with_sentence_vectors(
             continue
         background = max(rows[i], columns[j])
         above = max(0.0, float(cosines[i, j] - background) / max(1e-6, 1.0 - background))
-        score = options.vector_weight * above + (1 - options.vector_weight) * ev.coverage
+        score = options.vector_weight * above + (1 - options.vector_weight) * float(ev.coverage)
         if score > ev.score:
             scored[i, j] = ev._replace(score=score)
     return relink(suspicious, source, scored, weights, align_options)
 
 
 def _cosines(suspicious: Profiles, source: Profiles, model: str) -> np.ndarray:
-    from wiretrace.static import get_static_model
-
-    static = get_static_model(model)
-    this = static.encode([p.unit.text for p in suspicious])
-    other = static.encode([p.unit.text for p in source])
+    this, other = _static_vectors(suspicious, model), _static_vectors(source, model)
     return np.asarray(this @ other.T, dtype=np.float32)
+
+
+def _static_vectors(profiles: Profiles, model: str) -> np.ndarray:
+    # Kept with the document's profiles: corpus engines align a document in many pairs,
+    # and tokenizing its sentences again for each would cost more than the alignment.
+    known = profiles.static_vectors
+    if model not in known:
+        from wiretrace.static import get_static_model
+
+        known[model] = get_static_model(model).encode([p.unit.text for p in profiles])
+    return known[model]
 
 
 def _bounded_passage(

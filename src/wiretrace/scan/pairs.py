@@ -25,10 +25,10 @@ from wiretrace.segment import segment
 #: Lexical alignment, a little more tolerant than compare's default: scans meet rewording
 #: more often than the seed pair does, and the model is too slow for a corpus.
 SCAN_ALIGN = AlignOptions(semantic=False, lexical_threshold=0.25, min_shared_words=2)
-#: Passages for pairs whose sentence links are too few: lexical links only. Sentence
-#: vectors help `pan` on translated passages, but the scan's judging budget has no room
-#: for a second linking of 28,000 pairs.
+#: Passages for pairs whose sentence links are too few: lexical links, and, with
+#: ``PairOptions.passage_vectors``, sentence vectors where those fall short.
 _SCAN_PASSAGES = PassageOptions(vector_weight=0.0)
+_SCAN_VECTOR_PASSAGES = PassageOptions()
 #: Profiled documents each judging worker keeps. Pairs are judged grouped by their first
 #: document, so a small cache already serves most lookups; 2,048 cost 1.1 GB more at the
 #: whole benchmark corpus and saved no time (docs/benchmarks.md). With units stored by the
@@ -58,6 +58,11 @@ class PairOptions:
     #: or more facts swapped) nor corpus boilerplate. 0 turns this off.
     passage_chars: int = 250
     passage_mean: float = 0.4
+    #: When a pair's lexical passages all fall short, link it again with sentence vectors
+    #: from the static model of ``align.model`` (step 12 of ``wiretrace pan``). Off by
+    #: default: on the benchmark corpus it found 8 more random and 8 more translation pairs
+    #: in 1,000 each, and 362 more relations outside the truth, for 44 s more judging.
+    passage_vectors: bool = False
     #: False: line breaks only wrap text (newswire, PAN); True: they lay out a web page.
     layout: bool = False
     align: AlignOptions = field(default_factory=lambda: SCAN_ALIGN)
@@ -373,7 +378,7 @@ def _with_passages(
     }
     result.direction_reason = direction.reason
     result.passages = [
-        {"a": a_range, "b": b_range, "links": p.links, "mean": round(p.mean, 4)}
+        {"a": a_range, "b": b_range, "links": p.links, "mean": round(float(p.mean), 4)}
         for p, a_range, b_range in zip(found, a_ranges, b_ranges, strict=True)
     ]
     _name_original(result, direction.source, doc_a.id, doc_b.id)
@@ -393,19 +398,30 @@ def _reused_passages(
     boilerplate: np.ndarray,
     options: PairOptions,
 ) -> list[Passage]:
-    """Passages long and firm enough to relate a pair, less templates and boilerplate."""
+    """Passages long and firm enough to relate a pair, less templates and boilerplate.
+
+    Lexical links first; when they give passages that all fall short and
+    ``options.passage_vectors`` is set, the pair is linked again with sentence vectors,
+    which raise the loose links of a rewrite.
+    """
+    candidates = detect_passages(derived[1], source[1], options.align, _SCAN_PASSAGES, weights=weights)
+    found = [p for p in candidates if _relates(p, derived[0].text, source[0].text, boilerplate, options)]
+    if candidates and not found and options.passage_vectors:
+        candidates = detect_passages(
+            derived[1], source[1], options.align, _SCAN_VECTOR_PASSAGES, weights=weights
+        )
+        found = [p for p in candidates if _relates(p, derived[0].text, source[0].text, boilerplate, options)]
+    return found
+
+
+def _relates(p: Passage, d_text: str, s_text: str, boilerplate: np.ndarray, options: PairOptions) -> bool:
     from wiretrace.facts import extract_facts, substitutions
 
-    d_text, s_text = derived[0].text, source[0].text
-    found = []
-    for p in detect_passages(derived[1], source[1], options.align, _SCAN_PASSAGES, weights=weights):
-        if min(p.this_end - p.this_start, p.source_end - p.source_start) < options.passage_chars:
-            continue
-        if p.mean < options.passage_mean or is_boilerplate(d_text[p.this_start : p.this_end], boilerplate):
-            continue
-        d_facts = extract_facts(d_text, [(p.this_start, p.this_end)])
-        s_facts = extract_facts(s_text, [(p.source_start, p.source_end)])
-        if len(substitutions(s_facts, d_facts, s_text, d_text)) >= 2:
-            continue  # the same wording about other figures and names: a template
-        found.append(p)
-    return found
+    if min(p.this_end - p.this_start, p.source_end - p.source_start) < options.passage_chars:
+        return False
+    if p.mean < options.passage_mean or is_boilerplate(d_text[p.this_start : p.this_end], boilerplate):
+        return False
+    d_facts = extract_facts(d_text, [(p.this_start, p.this_end)])
+    s_facts = extract_facts(s_text, [(p.source_start, p.source_end)])
+    # The same wording about other figures and names is a template.
+    return len(substitutions(s_facts, d_facts, s_text, d_text)) < 2
