@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import xxhash
@@ -126,9 +127,9 @@ def spurious(found: set[tuple[str, str]], truth: dict[tuple[str, str], str]) -> 
 
 
 def run_scan(
-    corpus: Path, out: Path, engine: str = "local"
+    corpus: Path, out: Path, engine: str = "local", extra: Sequence[str] = ()
 ) -> tuple[float, float, set[tuple[str, str]], dict]:
-    cmd = [str(WIRETRACE), "scan", str(corpus), "--out", str(out), "--engine", engine]
+    cmd = [str(WIRETRACE), "scan", str(corpus), "--out", str(out), "--engine", engine, *extra]
     wall, peak_mb, peak_pss_mb, status = run_measured(cmd, stderr=subprocess.DEVNULL)
     if status != 0:
         sys.exit(f"scan failed with status {status}")
@@ -218,7 +219,9 @@ def main() -> None:
     parser.add_argument("--fractions", type=float, nargs="+", default=[0.25, 0.5, 1.0])
     parser.add_argument("--spark-fraction", type=float, default=0.25, help="0 to skip the Spark run")
     parser.add_argument("--skip-baselines", action="store_true")
+    parser.add_argument("--passage-vectors", action="store_true", help="run the scans with --passage-vectors")
     args = parser.parse_args()
+    extra = ["--passage-vectors"] if args.passage_vectors else []
     truth = truth_pairs()
     print(
         f"machine: {platform.processor() or platform.machine()}, {platform.system()}, python {platform.python_version()}"
@@ -230,7 +233,7 @@ def main() -> None:
             docs = read_corpus(corpus)
             present = {d["id"] for d in docs}
             floor = floor_pass(corpus)
-            wall, peak, found, summary = run_scan(corpus, Path(tmp) / f"out-{fraction}")
+            wall, peak, found, summary = run_scan(corpus, Path(tmp) / f"out-{fraction}", extra=extra)
             print(f"\n== {fraction:.0%} of the corpus: {count} documents ==")
             print(f"floor pass (read, lowercase, tokenize, hash 5-grams): {floor:.1f} s")
             print(
@@ -263,7 +266,7 @@ def main() -> None:
                 )
             if args.spark_fraction and abs(fraction - args.spark_fraction) < 1e-9:
                 wall_s, peak_s, found_s, summary_s = run_scan(
-                    corpus, Path(tmp) / f"spark-{fraction}", engine="spark"
+                    corpus, Path(tmp) / f"spark-{fraction}", engine="spark", extra=extra
                 )
                 same = (
                     "same pairs as local"

@@ -61,7 +61,7 @@ class PairOptions:
     #: When a pair's lexical passages all fall short, link it again with sentence vectors
     #: from the static model of ``align.model`` (step 12 of ``wiretrace pan``). Off by
     #: default: on the benchmark corpus it found 8 more random and 8 more translation pairs
-    #: in 1,000 each, and 362 more relations outside the truth, for 44 s more judging.
+    #: in 1,000 each, and 362 more relations outside the truth, for 36 s more judging.
     passage_vectors: bool = False
     #: False: line breaks only wrap text (newswire, PAN); True: they lay out a web page.
     layout: bool = False
