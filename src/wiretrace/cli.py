@@ -334,7 +334,7 @@ def scan_command(
             "--passage-vectors",
             help="Link again with sentence vectors the pairs whose lexical passages fall short: "
             "more paraphrase and translation found, and more loose relations, for about a "
-            "third more judging time.",
+            "quarter more judging time.",
         ),
     ] = False,
     model: ModelOption = DEFAULT_MODEL,
