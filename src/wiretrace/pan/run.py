@@ -74,7 +74,8 @@ def run_pan(
         g for g in groups if not all((out_dir / pair_file_name(p.suspicious, p.source)).exists() for p in g)
     ]
     jobs = [_Job(susp_dir, src_dir, out_dir, tuple(group), align_options, options) for group in todo]
-    done, detections = len(pairs) - sum(len(g) for g in todo), 0
+    skipped = len(pairs) - sum(len(g) for g in todo)
+    done, detections = skipped, 0
     if on_progress:
         on_progress(done, len(pairs))
     for finished, found in _map(jobs, workers or os.cpu_count() or 1):
@@ -82,7 +83,6 @@ def run_pan(
         detections += found
         if on_progress:
             on_progress(done, len(pairs))
-    skipped = len(pairs) - sum(len(g) for g in todo)
     return PanRun(len(pairs), skipped, detections, time.perf_counter() - started)
 
 
