@@ -60,6 +60,39 @@ def test_match_finds_nothing_for_an_unrelated_article(index: Index) -> None:
     assert index.match(Record("other", text)) == []
 
 
+def test_a_trained_vector_index_is_kept_beside_the_database_for_the_next_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wiretrace.scan import candidates
+
+    # Inverted lists, which must be trained, are what large indexes use; make these small
+    # stories large enough to get them.
+    monkeypatch.setattr(candidates, "_EXACT_SEARCH_LIMIT", 4)
+    path = tmp_path / "wire.db"
+    with Index(path) as store:
+        store.add_records(
+            _stories() + [Record(f"other-{k}", text) for k, (_, text) in enumerate(distractors(30))]
+        )
+        _, source_id, text = REWRITES["blog-airline"]
+        assert [m.source for m in store.match(Record("story", text))] == [source_id]
+    [kept] = tmp_path.glob("wire.db.*.faiss")
+
+    def untrained(*args: object, **kw: object) -> None:
+        raise AssertionError("the index was trained again")
+
+    monkeypatch.setattr(candidates, "vector_index", untrained)
+    with Index(path) as reader:
+        assert [m.source for m in reader.match(Record("story", text))] == [source_id]
+    # New vectors need a new index; the file for the old ones goes.
+    monkeypatch.undo()
+    monkeypatch.setattr(candidates, "_EXACT_SEARCH_LIMIT", 4)
+    with Index(path) as store:
+        store.add_records([Record("more", "Rain is expected across the south on Sunday, forecasters said.")])
+        store.match(Record("story", text))
+    [renewed] = tmp_path.glob("wire.db.*.faiss")
+    assert renewed != kept
+
+
 def test_two_articles_under_one_id_are_each_matched_on_their_own_text(index: Index) -> None:
     # Two files named alike in different folders get the same id; the second must not be
     # answered from what was remembered of the first.

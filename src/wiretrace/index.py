@@ -21,6 +21,8 @@ document again (same id, same text) changes nothing.
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import hashlib
 import re
 import sqlite3
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xxhash
 
 from wiretrace.align import unit_facts
 from wiretrace.compare import Comparison, compare_segmented
@@ -38,7 +41,7 @@ from wiretrace.document import Document, Role, spans_from_array, units_as_array
 from wiretrace.embed import DEFAULT_MODEL
 from wiretrace.errors import InputError, WiretraceError
 from wiretrace.facts import FACTS_VERSION, Fact, FactKind
-from wiretrace.scan.candidates import nearest, vector_index
+from wiretrace.scan.candidates import nearest, stored_vector_index
 from wiretrace.scan.features import passages, shingles
 from wiretrace.scan.pairs import SCAN_ALIGN, DocumentCache
 from wiretrace.scan.records import Problem, Record, read_corpus
@@ -389,17 +392,31 @@ class Index:
     def _vector_index(self) -> tuple[np.ndarray, Any, np.ndarray]:
         """All passage vectors in a faiss index, rebuilt when documents were added since:
         ``(owners, index, vectors)``."""
-        count = int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
-        if self._vectors is not None and self._vectors[0] == count:
+        stamp = self._db.execute("SELECT COUNT(*), MAX(rowid), TOTAL(rowid) FROM vectors").fetchone()
+        if self._vectors is not None and self._vectors[0] == stamp:
             return self._vectors[1:]
-        if count == 0:
+        if stamp[0] == 0:
             return np.zeros(0, dtype=np.int64), None, np.zeros((0, 0), dtype=np.float32)
         rows = self._db.execute("SELECT doc, vector FROM vectors ORDER BY rowid").fetchall()
         owners = np.array([r[0] for r in rows], dtype=np.int64)
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
         matrix = np.ascontiguousarray(matrix)
-        self._vectors = (count, owners, vector_index(matrix), matrix)
+        self._vectors = (stamp, owners, stored_vector_index(matrix, self._faiss_file(matrix)), matrix)
         return self._vectors[1:]
+
+    def _faiss_file(self, matrix: np.ndarray) -> Path:
+        """Where the trained faiss index of these vectors is kept, beside the database.
+
+        The file is named by a digest of the vectors themselves; files kept for other
+        vectors are removed.
+        """
+        digest = xxhash.xxh3_128_hexdigest(matrix.tobytes())[:20]
+        path = self.path.with_name(f"{self.path.name}.{digest}.faiss")
+        for stale in self.path.parent.glob(f"{glob.escape(self.path.name)}.*.faiss"):
+            if stale != path:
+                with contextlib.suppress(OSError):  # a read-only folder keeps its files
+                    stale.unlink(missing_ok=True)
+        return path
 
 
 _FACT_KINDS = list(FactKind)

@@ -22,9 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from wiretrace.errors import WiretraceError
+from wiretrace.outputs import atomic_path
 
 CHUNK_BITS = 14  # windows per document and grid, before the window index is clamped
 MAX_CHUNK = (1 << CHUNK_BITS) - 1
@@ -265,6 +269,32 @@ def vector_index(vectors: np.ndarray, seed: int = 7):  # type: ignore[no-untyped
     index.train(sample)
     index.add(vectors)
     index.nprobe = 16
+    return index
+
+
+def stored_vector_index(vectors: np.ndarray, path: Path) -> Any:
+    """:func:`vector_index` of ``vectors``, kept in the file ``path`` when it has inverted lists.
+
+    Training the lists of a large index takes seconds (12 s for the 20,000-document
+    benchmark corpus), which every process opening a monitoring index would pay again.
+    ``path`` must name these vectors (the caller puts their fingerprint in it): a file
+    there is read instead of training, one that cannot be read is built again, and a
+    folder that cannot be written to only means the next process trains too.
+    """
+    import faiss
+
+    if len(vectors) > _EXACT_SEARCH_LIMIT and path.is_file():
+        try:
+            return faiss.read_index(str(path))
+        except RuntimeError:
+            pass  # a damaged file: build the index again and replace it
+    index = vector_index(vectors)
+    if len(vectors) > _EXACT_SEARCH_LIMIT:
+        try:
+            with atomic_path(path) as staging:
+                faiss.write_index(index, str(staging))
+        except (OSError, RuntimeError, WiretraceError):
+            pass  # only a cache: a read-only folder or a full disk costs time, not results
     return index
 
 
