@@ -588,6 +588,16 @@ def test_passages_relate_a_pair_unless_they_are_a_template_or_boilerplate() -> N
     assert not judged(_COUNCIL, boilerplate=np.unique(shingles(_COUNCIL))).related
 
 
+def _wire_and_page() -> tuple[Record, Record, int, int, int]:
+    """A dated wire story and a later page that carries one of its paragraphs: both records,
+    where the paragraph starts in each, and its length."""
+    wire = Record("wire", f"{_HARBOUR}\n\n{_COUNCIL}", date="2024-03-01")
+    page = Record(
+        "page", f"Readers wrote to us this week. {_COUNCIL} We will report again.", date="2024-03-02"
+    )
+    return wire, page, wire.text.index(_COUNCIL), page.text.index(_COUNCIL), len(_COUNCIL)
+
+
 def test_a_pair_whose_lexical_passages_fall_short_is_linked_again_with_sentence_vectors(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -596,11 +606,7 @@ def test_a_pair_whose_lexical_passages_fall_short_is_linked_again_with_sentence_
 
     pairs = importlib.import_module("wiretrace.scan.pairs")
     cache = pairs.DocumentCache(layout=False)
-    wire = Record("wire", f"{_HARBOUR}\n\n{_COUNCIL}", date="2024-03-01")
-    page = Record(
-        "page", f"Readers wrote to us this week. {_COUNCIL} We will report again.", date="2024-03-02"
-    )
-    in_wire, in_page, span = wire.text.index(_COUNCIL), page.text.index(_COUNCIL), len(_COUNCIL)
+    wire, page, in_wire, in_page, span = _wire_and_page()
     asked: list[float] = []
 
     def loose_then_firm(
@@ -646,12 +652,7 @@ def test_passages_found_only_when_the_original_is_read_as_the_rewrite_still_rela
     cache = pairs.DocumentCache(layout=False)
     # The dates call the wire story the original; the detector finds the passage only when
     # it reads the wire story as the rewrite, as its asymmetric rules sometimes do.
-    wire = Record("wire", f"{_HARBOUR}\n\n{_COUNCIL}", date="2024-03-01")
-    page = Record(
-        "page", f"Readers wrote to us this week. {_COUNCIL} We will report again.", date="2024-03-02"
-    )
-    in_wire, in_page = wire.text.index(_COUNCIL), page.text.index(_COUNCIL)
-    span = len(_COUNCIL)
+    wire, page, in_wire, in_page, span = _wire_and_page()
 
     def one_reading(
         suspicious: list[Profile], source: list[Profile], *args: object, **kw: object
