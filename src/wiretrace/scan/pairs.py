@@ -404,14 +404,16 @@ def _reused_passages(
     ``options.passage_vectors`` is set, the pair is linked again with sentence vectors,
     which raise the loose links of a rewrite.
     """
-    candidates = detect_passages(derived[1], source[1], options.align, _SCAN_PASSAGES, weights=weights)
-    found = [p for p in candidates if _relates(p, derived[0].text, source[0].text, boilerplate, options)]
-    if candidates and not found and options.passage_vectors:
-        candidates = detect_passages(
-            derived[1], source[1], options.align, _SCAN_VECTOR_PASSAGES, weights=weights
-        )
-        found = [p for p in candidates if _relates(p, derived[0].text, source[0].text, boilerplate, options)]
-    return found
+
+    def relating(passage_options: PassageOptions) -> tuple[list[Passage], list[Passage]]:
+        found = detect_passages(derived[1], source[1], options.align, passage_options, weights=weights)
+        d_text, s_text = derived[0].text, source[0].text
+        return found, [p for p in found if _relates(p, d_text, s_text, boilerplate, options)]
+
+    candidates, relating_ones = relating(_SCAN_PASSAGES)
+    if candidates and not relating_ones and options.passage_vectors:
+        _, relating_ones = relating(_SCAN_VECTOR_PASSAGES)
+    return relating_ones
 
 
 def _relates(p: Passage, d_text: str, s_text: str, boilerplate: np.ndarray, options: PairOptions) -> bool:
