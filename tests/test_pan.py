@@ -7,6 +7,7 @@ import random
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from wiretrace.pan.detect import (
     PAN_ALIGN,
     _bag_passage,
     _extend_copy,
+    _grown_over_shared_words,
     _inside,
     _one_reuse_per_source_stretch,
     _one_source_stretch_explains,
@@ -398,6 +400,56 @@ def test_a_short_scrambled_sentence_is_judged_with_its_neighbours() -> None:
     assert source[widened.source_start : widened.source_end] == " ".join(
         map(_sentence, source_sentences[4:7])
     )
+
+
+def _edited(words: list[str], fresh: Iterator[str]) -> list[str]:
+    """Every third word replaced: a rewrite that keeps its order but no five-word run."""
+    return [next(fresh) if k % 3 == 1 else w for k, w in enumerate(words)]
+
+
+def test_a_rewrite_taken_from_inside_sentences_is_cut_to_the_words_it_shares() -> None:
+    words = _made_up_words(11)
+    source_sentences = [words[k : k + 12] for k in range(0, 120, 12)]
+    source = " ".join(map(_sentence, source_sentences))
+    fresh = iter(words[600:])
+    # The rewrite takes the second half of source sentence 3 into a sentence of the
+    # suspicious text that opens with six words of its own, and goes on, edited, to
+    # sentence 5.
+    own = [words[k : k + 12] for k in range(400, 448, 12)]
+    opening = own[1][:6] + source_sentences[3][6:]
+    rewrite = [opening] + [_edited(source_sentences[k], fresh) for k in (4, 5)]
+    suspicious = " ".join(map(_sentence, [own[0], *rewrite, own[2], own[3]]))
+    this, other = _profiled(suspicious), _profiled(source)
+    [found] = detect_passages(this, other)
+    assert suspicious[found.this_start :].startswith(source_sentences[3][6])
+    assert source[found.source_start :].startswith(source_sentences[3][6])
+    assert suspicious[: found.this_end].rstrip(".").endswith(source_sentences[5][-1])
+    # Left at the sentence edges, the passage overshoots on both sides.
+    [whole] = detect_passages(this, other, options=PassageOptions(edge_unshared_words=0))
+    assert suspicious[whole.this_start :].startswith(_sentence(opening))
+    assert source[whole.source_start :].startswith(_sentence(source_sentences[3]))
+
+
+def test_a_passage_grows_over_the_shared_words_of_the_sentence_beside_it() -> None:
+    words = _made_up_words(12)
+    source_sentences = [words[k : k + 12] for k in range(0, 120, 12)]
+    source = " ".join(map(_sentence, source_sentences))
+    fresh = iter(words[600:])
+    rewrite = [_edited(source_sentences[k], fresh) for k in (3, 4, 5)]
+    # The sentence after the rewrite is source sentence 6 shuffled with two words dropped:
+    # its words are there, its link is weak. The one before shares two topic words.
+    tail = source_sentences[6][::-2] + source_sentences[6][-2::-2][:4]
+    topical = [*words[400:410], source_sentences[2][0], source_sentences[7][0]]
+    suspicious = " ".join(map(_sentence, [words[420:432], topical, *rewrite, tail, words[440:452]]))
+    this, other = _profiled(suspicious), _profiled(source)
+    start, end = suspicious.index(_sentence(rewrite[0])), suspicious.index(_sentence(tail))
+    s_start = source.index(_sentence(source_sentences[3]))
+    s_end = source.index(_sentence(source_sentences[6]))
+    core = Passage(start, end - 1, s_start, s_end - 1, links=3, best=0.7, mean=0.6)
+    grown = _grown_over_shared_words(core, this, other, PassageOptions())
+    assert (grown.this_start, grown.source_start) == (start, s_start)
+    assert suspicious[: grown.this_end].endswith(tail[-1])
+    assert source[: grown.source_end].endswith(source_sentences[6][-1])
 
 
 def test_links_reaching_over_more_source_than_their_words_hold_are_no_passage() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import islice
+from itertools import islice, takewhile
 
 import numpy as np
 
@@ -122,6 +122,14 @@ class PassageOptions:
     #: against different sources cover this share of the shorter suspicious stretch, only
     #: the better linked is kept. Above 1, every pair keeps its passages.
     rival_overlap: float = 0.8
+    #: A rewritten passage whose edge holds at least this many content words in a row that
+    #: its other side lacks is cut to the first (or last) word the other side has: a
+    #: passage spans whole sentences, and a case may start or stop inside one. 0 leaves
+    #: the edges as the links set them.
+    edge_unshared_words: int = 5
+    #: ... and grown over the next sentence's words on each side while at least this share
+    #: of them (and 2 or more) are words of the other side's stretch, one sentence wider.
+    edge_shared_share: float = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,19 +173,125 @@ def detect_passages(
     weights = weights or Weights(suspicious, source)
     linked = link_units(suspicious, source, align_options, encoder, weights)
     passages = _passages_from_links(linked, suspicious, source, weights, options)
-    if not options.vector_weight or not linked.scored:
-        return passages
-    if any(p.best >= options.copy_mean for p in passages):
+    if not options.vector_weight or not linked.scored or any(p.best >= options.copy_mean for p in passages):
         # A pair holding a verbatim copy is reused one way (step 10); vectors would only
         # find the copy's subject again elsewhere.
-        return passages
+        return _with_edges_cut(passages, suspicious, source, options)
     linked = _with_sentence_vectors(linked, suspicious, source, weights, align_options, options)
     found = _passages_from_links(linked, suspicious, source, weights, options)
     # A link the vectors raise past the single-link bar is judged by its length alone, so a
     # short passage the word bags had found can drop out; passages of the lexical links that
     # no passage covers now are kept.
     found += [p for p in passages if not any(_overlaps(p, q) for q in found)]
-    return sorted(found, key=lambda p: (p.this_start, p.source_start))
+    return _with_edges_cut(
+        sorted(found, key=lambda p: (p.this_start, p.source_start)), suspicious, source, options
+    )
+
+
+def _with_edges_cut(
+    passages: list[Passage], suspicious: Sequence[Profile], source: Sequence[Profile], options: PassageOptions
+) -> list[Passage]:
+    """Move each rewritten passage's edges to where the words its two sides share start and
+    stop (step 14).
+
+    Passages span whole sentences, but a rewrite may take a source sentence from its middle
+    and sit in a sentence of the suspicious text that starts with words of its own; and the
+    sentence just outside a passage may hold the rest of the reuse, with links too weak to
+    be trusted. Inside a rewrite, random edits and translation leave most content words
+    shared; outside it, few are. Passages holding a verbatim link were cut to their copied
+    runs already, and the source side of a summary (a source stretch over
+    ``summary_ratio`` times longer) stands for all it condenses.
+    """
+    if not options.edge_unshared_words:
+        return passages
+    return [_with_edges_at_shared_words(p, suspicious, source, options) for p in passages]
+
+
+def _with_edges_at_shared_words(
+    p: Passage, suspicious: Sequence[Profile], source: Sequence[Profile], options: PassageOptions
+) -> Passage:
+    if p.mean >= options.copy_mean:
+        return p  # a copy, cut to its copied runs (step 6)
+    p = _cut_to_shared_words(p, suspicious, source, options)
+    if p.best >= options.copy_mean or _summarises(p, options):
+        return p  # a verbatim link's copied words set the edges (step 5)
+    return _grown_over_shared_words(p, suspicious, source, options)
+
+
+def _summarises(p: Passage, options: PassageOptions) -> bool:
+    return p.source_end - p.source_start > options.summary_ratio * (p.this_end - p.this_start)
+
+
+def _cut_to_shared_words(
+    p: Passage, suspicious: Sequence[Profile], source: Sequence[Profile], options: PassageOptions
+) -> Passage:
+    this = _content_words(suspicious, p.this_start, p.this_end)
+    other = _content_words(source, p.source_start, p.source_end)
+    this_start, this_end = _shared_bounds(this, {t.stem for t in other}, options.edge_unshared_words)
+    source_start, source_end = None, None
+    if not _summarises(p, options):
+        source_start, source_end = _shared_bounds(other, {t.stem for t in this}, options.edge_unshared_words)
+    return replace(
+        p,
+        this_start=p.this_start if this_start is None else this_start,
+        this_end=p.this_end if this_end is None else this_end,
+        source_start=p.source_start if source_start is None else source_start,
+        source_end=p.source_end if source_end is None else source_end,
+    )
+
+
+def _grown_over_shared_words(
+    p: Passage, suspicious: Sequence[Profile], source: Sequence[Profile], options: PassageOptions
+) -> Passage:
+    this_wide = _one_unit_wider(suspicious, p.this_start, p.this_end)
+    source_wide = _one_unit_wider(source, p.source_start, p.source_end)
+    this_stems = {t.stem for t in _content_words(suspicious, *this_wide)}
+    source_stems = {t.stem for t in _content_words(source, *source_wide)}
+    share = options.edge_shared_share
+    return replace(
+        p,
+        this_start=_shared_reach(suspicious, p.this_start, this_wide[0], source_stems, share),
+        this_end=_shared_reach(suspicious, p.this_end, this_wide[1], source_stems, share),
+        source_start=_shared_reach(source, p.source_start, source_wide[0], this_stems, share),
+        source_end=_shared_reach(source, p.source_end, source_wide[1], this_stems, share),
+    )
+
+
+def _one_unit_wider(profiles: Sequence[Profile], start: int, end: int) -> tuple[int, int]:
+    """The range of the units a stretch touches, with one more unit on each side."""
+    first = max(0, bisect_right(profiles, start, key=lambda p: p.unit.end) - 1)
+    last = min(len(profiles) - 1, bisect_left(profiles, end, key=lambda p: p.unit.start))
+    return min(start, profiles[first].unit.start), max(end, profiles[last].unit.end)
+
+
+def _shared_reach(profiles: Sequence[Profile], edge: int, limit: int, shared: set[str], share: float) -> int:
+    """How far from ``edge`` towards ``limit`` the content words stay at least ``share``
+    shared (2 or more of them), ending on a shared word; ``edge`` when they do not."""
+    forward = limit >= edge
+    words = _words_after(profiles, edge) if forward else _words_before(profiles, edge)
+    within = takewhile(lambda t: t.end <= limit if forward else t.start >= limit, words)
+    reach, hits = edge, 0
+    for seen, t in enumerate((t for t in within if t.content), start=1):
+        if t.stem in shared:
+            hits += 1
+            if hits >= 2 and hits >= share * seen:
+                reach = t.end if forward else t.start
+    return reach
+
+
+def _content_words(profiles: Sequence[Profile], start: int, end: int) -> list[Token]:
+    return list(takewhile(lambda t: t.end <= end, (t for t in _words_after(profiles, start) if t.content)))
+
+
+def _shared_bounds(words: list[Token], shared: set[str], min_unshared: int) -> tuple[int | None, int | None]:
+    """Where the first and last shared word start and end, for edges of ``min_unshared``
+    or more content words not in ``shared``; None leaves an edge as it is."""
+    at = [k for k, t in enumerate(words) if t.stem in shared]
+    if not at:
+        return None, None
+    start = words[at[0]].start if at[0] >= min_unshared else None
+    end = words[at[-1]].end if len(words) - 1 - at[-1] >= min_unshared else None
+    return start, end
 
 
 def best_sources(by_source: Mapping[str, Sequence[Passage]], share: float = 0.8) -> dict[str, list[Passage]]:
