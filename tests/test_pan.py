@@ -413,10 +413,11 @@ def test_a_rewrite_taken_from_inside_sentences_is_cut_to_the_words_it_shares() -
     source = " ".join(map(_sentence, source_sentences))
     fresh = iter(words[600:])
     # The rewrite takes the second half of source sentence 3 into a sentence of the
-    # suspicious text that opens with six words of its own, and goes on, edited, to
-    # sentence 5.
+    # suspicious text that opens with nine words of its own, one of them a word that the
+    # source uses nearby, and goes on, edited, to sentence 5.
     own = [words[k : k + 12] for k in range(400, 448, 12)]
-    opening = own[1][:6] + source_sentences[3][6:]
+    subject = source_sentences[4][5]
+    opening = [*own[1][:3], subject, *own[1][3:8], *source_sentences[3][6:]]
     rewrite = [opening] + [_edited(source_sentences[k], fresh) for k in (4, 5)]
     suspicious = " ".join(map(_sentence, [own[0], *rewrite, own[2], own[3]]))
     this, other = _profiled(suspicious), _profiled(source)
@@ -424,10 +425,13 @@ def test_a_rewrite_taken_from_inside_sentences_is_cut_to_the_words_it_shares() -
     assert suspicious[found.this_start :].startswith(source_sentences[3][6])
     assert source[found.source_start :].startswith(source_sentences[3][6])
     assert suspicious[: found.this_end].rstrip(".").endswith(source_sentences[5][-1])
-    # Left at the sentence edges, the passage overshoots on both sides.
+    # Left at the sentence edges, the passage overshoots on both sides; and were one shared
+    # word enough to keep an opening, that word would keep the suspicious one.
     [whole] = detect_passages(this, other, options=PassageOptions(edge_unshared_words=0))
     assert suspicious[whole.this_start :].startswith(_sentence(opening))
     assert source[whole.source_start :].startswith(_sentence(source_sentences[3]))
+    [kept] = detect_passages(this, other, options=PassageOptions(edge_shared_worth=100.0))
+    assert suspicious[kept.this_start :].startswith(_sentence(opening))
 
 
 def test_a_passage_grows_over_the_shared_words_of_the_sentence_beside_it() -> None:

@@ -122,11 +122,12 @@ class PassageOptions:
     #: against different sources cover this share of the shorter suspicious stretch, only
     #: the better linked is kept. Above 1, every pair keeps its passages.
     rival_overlap: float = 0.8
-    #: A rewritten passage whose edge holds at least this many content words in a row that
-    #: its other side lacks is cut to the first (or last) word the other side has: a
-    #: passage spans whole sentences, and a case may start or stop inside one. 0 leaves
-    #: the edges as the links set them.
+    #: A rewritten passage whose edge holds this many more content words that its other side
+    #: lacks than it has shared ones, each shared word counting as ``edge_shared_worth``
+    #: unshared ones, is cut to the next shared word: a passage spans whole sentences, and
+    #: a case may start or stop inside one. 0 leaves the edges as the links set them.
     edge_unshared_words: int = 5
+    edge_shared_worth: float = 2.5
     #: ... and grown over the next sentence's words on each side while at least this share
     #: of them (and 2 or more) are words of the other side's stretch, one sentence wider.
     edge_shared_share: float = 0.75
@@ -227,10 +228,10 @@ def _cut_to_shared_words(
 ) -> Passage:
     this = _content_words(suspicious, p.this_start, p.this_end)
     other = _content_words(source, p.source_start, p.source_end)
-    this_start, this_end = _shared_bounds(this, {t.stem for t in other}, options.edge_unshared_words)
+    this_start, this_end = _shared_bounds(this, {t.stem for t in other}, options)
     source_start, source_end = None, None
     if not _summarises(p, options):
-        source_start, source_end = _shared_bounds(other, {t.stem for t in this}, options.edge_unshared_words)
+        source_start, source_end = _shared_bounds(other, {t.stem for t in this}, options)
     return replace(
         p,
         this_start=p.this_start if this_start is None else this_start,
@@ -283,15 +284,39 @@ def _content_words(profiles: Sequence[Profile], start: int, end: int) -> list[To
     return list(takewhile(lambda t: t.end <= end, (t for t in _words_after(profiles, start) if t.content)))
 
 
-def _shared_bounds(words: list[Token], shared: set[str], min_unshared: int) -> tuple[int | None, int | None]:
-    """Where the first and last shared word start and end, for edges of ``min_unshared``
-    or more content words not in ``shared``; None leaves an edge as it is."""
-    at = [k for k, t in enumerate(words) if t.stem in shared]
-    if not at:
+def _shared_bounds(
+    words: list[Token], shared: set[str], options: PassageOptions
+) -> tuple[int | None, int | None]:
+    """Where a stretch's words start and end once the edges its other side lacks are cut;
+    None leaves an edge as it is."""
+    flags = [t.stem in shared for t in words]
+    first = _past_unshared_edge(flags, options)
+    last = _past_unshared_edge(flags[::-1], options)
+    if first is not None and last is not None and first > len(words) - 1 - last:
         return None, None
-    start = words[at[0]].start if at[0] >= min_unshared else None
-    end = words[at[-1]].end if len(words) - 1 - at[-1] >= min_unshared else None
-    return start, end
+    return (
+        None if first is None else words[first].start,
+        None if last is None else words[len(words) - 1 - last].end,
+    )
+
+
+def _past_unshared_edge(flags: list[bool], options: PassageOptions) -> int | None:
+    """The first shared word after the edge stretch that is most unshared, if it is unshared
+    enough to cut.
+
+    An edge stretch scores its unshared words less ``edge_shared_worth`` for each shared
+    one: a few words of the subject do not keep a sentence's opening words of its own in
+    the passage. The stretch of the highest score is cut when it reaches
+    ``edge_unshared_words``.
+    """
+    score, highest, cut = 0.0, float(options.edge_unshared_words), None
+    for k, is_shared in enumerate(flags):
+        score += -options.edge_shared_worth if is_shared else 1.0
+        if score >= highest:
+            highest, cut = score, k + 1
+    if cut is None:
+        return None
+    return next((k for k in range(cut, len(flags)) if flags[k]), None)
 
 
 def best_sources(by_source: Mapping[str, Sequence[Passage]], share: float = 0.8) -> dict[str, list[Passage]]:
