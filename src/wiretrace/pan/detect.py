@@ -168,6 +168,8 @@ def detect_passages(
     Links are lexical first. When no passage holds a verbatim link, sentence vectors
     (``PassageOptions.vector_weight``) raise loose links and the passages are found again:
     paraphrase and translation keep a sentence's meaning where they change its words.
+    Last, each rewritten passage's edges move from sentence ends to where the words its
+    two sides share start and stop (``PassageOptions.edge_unshared_words``).
     """
     options = options or PassageOptions()
     suspicious, source = as_profiles(suspicious), as_profiles(source)
@@ -177,19 +179,19 @@ def detect_passages(
     if not options.vector_weight or not linked.scored or any(p.best >= options.copy_mean for p in passages):
         # A pair holding a verbatim copy is reused one way (step 10); vectors would only
         # find the copy's subject again elsewhere.
-        return _with_edges_cut(passages, suspicious, source, options)
+        return _with_edges_at_shared_words(passages, suspicious, source, options)
     linked = _with_sentence_vectors(linked, suspicious, source, weights, align_options, options)
     found = _passages_from_links(linked, suspicious, source, weights, options)
     # A link the vectors raise past the single-link bar is judged by its length alone, so a
     # short passage the word bags had found can drop out; passages of the lexical links that
     # no passage covers now are kept.
     found += [p for p in passages if not any(_overlaps(p, q) for q in found)]
-    return _with_edges_cut(
+    return _with_edges_at_shared_words(
         sorted(found, key=lambda p: (p.this_start, p.source_start)), suspicious, source, options
     )
 
 
-def _with_edges_cut(
+def _with_edges_at_shared_words(
     passages: list[Passage], suspicious: Sequence[Profile], source: Sequence[Profile], options: PassageOptions
 ) -> list[Passage]:
     """Move each rewritten passage's edges to where the words its two sides share start and
@@ -199,16 +201,17 @@ def _with_edges_cut(
     and sit in a sentence of the suspicious text that starts with words of its own; and the
     sentence just outside a passage may hold the rest of the reuse, with links too weak to
     be trusted. Inside a rewrite, random edits and translation leave most content words
-    shared; outside it, few are. Passages holding a verbatim link were cut to their copied
-    runs already, and the source side of a summary (a source stretch over
-    ``summary_ratio`` times longer) stands for all it condenses.
+    shared; outside it, few are. Copies (links averaging ``copy_mean``) were cut to their
+    copied runs already and are left as they are; a passage holding a verbatim link is cut
+    but not grown, its copied words having set its edges; and the source side of a summary
+    (a source stretch over ``summary_ratio`` times longer) stands for all it condenses.
     """
     if not options.edge_unshared_words:
         return passages
-    return [_with_edges_at_shared_words(p, suspicious, source, options) for p in passages]
+    return [_edges_at_shared_words(p, suspicious, source, options) for p in passages]
 
 
-def _with_edges_at_shared_words(
+def _edges_at_shared_words(
     p: Passage, suspicious: Sequence[Profile], source: Sequence[Profile], options: PassageOptions
 ) -> Passage:
     if p.mean >= options.copy_mean:
