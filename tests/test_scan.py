@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -598,13 +599,18 @@ def _wire_and_page() -> tuple[Record, Record, int, int, int]:
     return wire, page, wire.text.index(_COUNCIL), page.text.index(_COUNCIL), len(_COUNCIL)
 
 
+def _pairs_module() -> ModuleType:
+    # By path: the package ``wiretrace`` exports a function named ``scan``.
+    return importlib.import_module("wiretrace.scan.pairs")
+
+
 def test_a_pair_whose_lexical_passages_fall_short_is_linked_again_with_sentence_vectors(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from wiretrace.align import Profile
     from wiretrace.pan.detect import Passage, PassageOptions
 
-    pairs = importlib.import_module("wiretrace.scan.pairs")
+    pairs = _pairs_module()
     cache = pairs.DocumentCache(layout=False)
     wire, page, in_wire, in_page, span = _wire_and_page()
     asked: list[float] = []
@@ -646,9 +652,7 @@ def test_passages_found_only_when_the_original_is_read_as_the_rewrite_still_rela
     from wiretrace.align import Profile
     from wiretrace.pan.detect import Passage
 
-    # By path: the package ``wiretrace`` exports a function named ``scan``.
-    pairs = importlib.import_module("wiretrace.scan.pairs")
-
+    pairs = _pairs_module()
     cache = pairs.DocumentCache(layout=False)
     # The dates call the wire story the original; the detector finds the passage only when
     # it reads the wire story as the rewrite, as its asymmetric rules sometimes do.
