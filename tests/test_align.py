@@ -161,3 +161,22 @@ def test_a_sentence_merged_from_two_sources_is_scored_on_both(tmp_path: Path) ->
     src.write_text(source + "\n")
     [detection] = detect_pair(susp, src)
     assert (detection.this_offset, detection.this_length) == (0, len(merged))
+
+
+def test_unit_facts_are_extracted_once_per_unit_and_forgotten_when_units_change(monkeypatch):
+    calls = []
+    real = align_module.extract_facts
+    monkeypatch.setattr(
+        align_module, "extract_facts", lambda text, spans: calls.append(spans) or real(text, spans)
+    )
+    doc = Document(id="d", text="Rain fell on 3 May in Lagos. Rivers rose 2 metres on Friday.")
+    segment(doc, layout=False)
+    first = align_module.unit_facts(doc)
+    assert len(calls) == len(first) == 2
+    assert {f.text for found in first.values() for f in found} >= {"3 May", "Lagos", "Friday"}
+    assert align_module.unit_facts(doc, [1]) == {1: first[1]}
+    assert len(calls) == 2  # a second alignment of the same document reads no unit again
+    doc.text = "Snow fell in Oslo. Roads closed."
+    segment(doc, layout=False)
+    assert "Oslo" in {f.text for found in align_module.unit_facts(doc).values() for f in found}
+    assert len(calls) == 4

@@ -570,22 +570,21 @@ def _build_links(
 def unit_facts(doc: Document, indices: Iterable[int] | None = None) -> dict[int, list[Fact]]:
     """The facts of each alignable unit (or of those in ``indices``), by unit index.
 
-    Facts are cached per unit: corpus engines align one document against many others,
-    and alignment needs the facts of linked units only. A document that carries its facts
-    (``doc.facts``, for every alignable unit) is not read again.
+    A document that carries its facts (``doc.facts``, for every alignable unit) is not
+    read again. Otherwise each unit's facts are extracted once and kept with the document
+    (``doc.fact_memo``): corpus engines align one document against many others, and
+    alignment needs the facts of linked units only.
     """
     wanted = None if indices is None else set(indices)
-    known = doc.facts
-    return {
-        u.index: known.get(u.index, []) if known is not None else _span_facts(doc.text, u.start, u.end)
-        for u in doc.units
-        if u.role in ALIGNABLE_ROLES and (wanted is None or u.index in wanted)
-    }
-
-
-@functools.lru_cache(maxsize=4096)
-def _span_facts(text: str, start: int, end: int) -> list[Fact]:
-    return extract_facts(text, [(start, end)])
+    known = doc.facts if doc.facts is not None else doc.fact_memo
+    found = {}
+    for u in doc.units:
+        if u.role not in ALIGNABLE_ROLES or (wanted is not None and u.index not in wanted):
+            continue
+        if u.index not in known and doc.facts is None:
+            known[u.index] = extract_facts(doc.text, [(u.start, u.end)])
+        found[u.index] = known.get(u.index, [])
+    return found
 
 
 def _label(

@@ -93,6 +93,8 @@ class Document:
     #: The facts of each story or title unit, by unit index, when they are already known
     #: (a monitoring index stores them); ``None``: extracted when needed.
     facts: dict[int, list[Fact]] | None = field(default=None, repr=False, compare=False)
+    #: Facts of single units extracted so far, by unit index, when ``facts`` is ``None``.
+    fact_memo: dict[int, list[Fact]] = field(default_factory=dict, repr=False, compare=False)
 
     def unit_text(self, unit: Unit) -> str:
         """The text a unit covers, read from the document itself."""

@@ -81,6 +81,7 @@ def segment(doc: Document, *, layout: bool = True) -> list[Unit]:
         for i, ((start, end, _), role) in enumerate(zip(spans, roles, strict=True))
     ]
     doc.units = units
+    doc.fact_memo.clear()  # facts kept for the old units would be read as the new ones'
     return units
 
 
