@@ -163,8 +163,10 @@ def test_a_sentence_merged_from_two_sources_is_scored_on_both(tmp_path: Path) ->
     assert (detection.this_offset, detection.this_length) == (0, len(merged))
 
 
-def test_unit_facts_are_extracted_once_per_unit_and_forgotten_when_units_change(monkeypatch):
-    calls = []
+def test_unit_facts_are_extracted_once_per_unit_and_forgotten_when_units_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[list[tuple[int, int]]] = []
     real = align_module.extract_facts
     monkeypatch.setattr(
         align_module, "extract_facts", lambda text, spans: calls.append(spans) or real(text, spans)

@@ -577,7 +577,7 @@ def unit_facts(doc: Document, indices: Iterable[int] | None = None) -> dict[int,
     """
     wanted = None if indices is None else set(indices)
     known = doc.facts if doc.facts is not None else doc.fact_memo
-    found = {}
+    found: dict[int, list[Fact]] = {}
     for u in doc.units:
         if u.role not in ALIGNABLE_ROLES or (wanted is not None and u.index not in wanted):
             continue
