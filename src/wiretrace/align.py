@@ -576,15 +576,14 @@ def unit_facts(doc: Document, indices: Iterable[int] | None = None) -> dict[int,
     alignment needs the facts of linked units only.
     """
     wanted = None if indices is None else set(indices)
-    known = doc.facts if doc.facts is not None else doc.fact_memo
-    found: dict[int, list[Fact]] = {}
-    for u in doc.units:
-        if u.role not in ALIGNABLE_ROLES or (wanted is not None and u.index not in wanted):
-            continue
-        if u.index not in known and doc.facts is None:
-            known[u.index] = extract_facts(doc.text, [(u.start, u.end)])
-        found[u.index] = known.get(u.index, [])
-    return found
+    units = [u for u in doc.units if u.role in ALIGNABLE_ROLES and (wanted is None or u.index in wanted)]
+    if doc.facts is not None:
+        return {u.index: doc.facts.get(u.index, []) for u in units}
+    memo = doc.fact_memo
+    for u in units:
+        if u.index not in memo:
+            memo[u.index] = extract_facts(doc.text, [(u.start, u.end)])
+    return {u.index: memo[u.index] for u in units}
 
 
 def _label(
