@@ -34,7 +34,7 @@ from wiretrace.document import Document, Role, Unit
 from wiretrace.embed import DEFAULT_MODEL, Encoder, get_encoder
 from wiretrace.facts import Fact, extract_facts, substitutions
 from wiretrace.overlap import Stacked, overlap, stack, stems_of, unit_counts
-from wiretrace.tokens import Token, content_stems, tokenize
+from wiretrace.tokens import ContentWords, Token, content_stems, content_words, tokenize
 
 #: Roles whose units carry story or title text and may be drawn from any such unit.
 ALIGNABLE_ROLES = frozenset({Role.BODY, Role.LIST_ITEM, Role.HEADLINE, Role.SUBHEAD})
@@ -181,6 +181,11 @@ class Profiles(list[Profile]):
         return {}
 
     @functools.cached_property
+    def content_words(self) -> ContentWords:
+        """The content words of all units in order, with offsets into the document."""
+        return content_words((p.unit.text, p.unit.start) for p in self)
+
+    @functools.cached_property
     def story_ids(self) -> np.ndarray:
         """The distinct stem ids of the story units."""
         stacked = self.stacked
@@ -227,12 +232,16 @@ class Weights:
         self._unseen = round(math.log((n + 1) / 0.5) * self._SCALE)
         self._fixed: dict[str, int] | None = None
 
-    def total(self, stems: frozenset[str] | set[str]) -> float:
+    def total(self, stems: Iterable[str]) -> float:
         """Summed weight of a set of stems."""
         if self._fixed is None:  # by stem, built on first use: alignment itself reads the arrays
             self._fixed = dict(zip(stems_of(self.vocabulary), self.values.tolist(), strict=True))
         fixed, unseen = self._fixed, self._unseen
         return sum([fixed.get(s, unseen) for s in stems]) / self._SCALE
+
+    def weight(self, stem: str) -> float:
+        """The weight of one stem."""
+        return self.total((stem,))
 
     def total_of_ids(self, ids: np.ndarray) -> float:
         """Summed weight of distinct stem ids, all of them among the weighted units' stems."""
