@@ -47,6 +47,7 @@ from wiretrace.pan.detect import (
     _without_loose_beside_others,
     detect_passages,
 )
+from wiretrace.pan.windows import WindowBar, window_matches
 from wiretrace.segment import segment
 
 PAN13 = SHARED / "data" / "pan13-train"
@@ -370,7 +371,7 @@ def test_a_scrambled_sentence_is_found_by_the_words_it_keeps(seed: int) -> None:
     ]
     # Without the word bags (and without sentence vectors, which see the same words) the
     # link alone is too weak.
-    lexical_only = PassageOptions(bag_shared=10**9, vector_weight=0.0)
+    lexical_only = PassageOptions(bag_shared=10**9, vector_weight=0.0, windows=None)
     assert detect_passages(_profiled(suspicious), _profiled(source), options=lexical_only) == []
     # A sentence that shares a handful of those words is no rewrite of it.
     loose = _sentence([*long[:5], *words[800:815]])
@@ -400,6 +401,65 @@ def test_a_short_scrambled_sentence_is_judged_with_its_neighbours() -> None:
     assert source[widened.source_start : widened.source_end] == " ".join(
         map(_sentence, source_sentences[4:7])
     )
+
+
+def _scrambled_across_sentences(seed: int) -> tuple[str, str, str, str]:
+    """A source passage of four sentences, and a rewrite of it shuffled across its sentences.
+
+    A quarter of the words dropped, a new word after every third, all of them shuffled and
+    cut into sentences of six words: each sentence holds a word or two of each source
+    sentence. Returns the source, the suspicious text, the source passage and the rewrite.
+    """
+    words = _made_up_words(seed)
+    passage = [words[k : k + 12] for k in (500, 512, 524, 536)]
+    kept = [w for sentence in passage for k, w in enumerate(sentence) if k % 4]
+    fresh = iter(words[600:])
+    rewrite_words = [v for k, w in enumerate(kept) for v in ([w, next(fresh)] if k % 3 == 0 else [w])]
+    random.Random(seed).shuffle(rewrite_words)
+    rewrite = " ".join(_sentence(rewrite_words[k : k + 6]) for k in range(0, len(rewrite_words), 6))
+    source_passage = " ".join(map(_sentence, passage))
+    own = [_sentence(words[k : k + 12]) for k in range(0, 96, 12)]
+    others = [_sentence(words[k : k + 12]) for k in range(700, 796, 12)]
+    source = " ".join([*own[:4], source_passage, *own[4:]])
+    suspicious = " ".join([*others[:4], rewrite, *others[4:]])
+    return source, suspicious, source_passage, rewrite
+
+
+@pytest.mark.parametrize("seed", [6, 10, 16])
+def test_a_rewrite_shuffled_across_its_sentences_is_found_by_windows_of_its_words(seed: int) -> None:
+    source, suspicious, source_passage, rewrite = _scrambled_across_sentences(seed)
+    this, other = _profiled(suspicious), _profiled(source)
+    # In these shuffles no sentence keeps enough of one source sentence to be linked, and
+    # without links the word bags of step 8 have nothing to start from.
+    assert detect_passages(this, other, options=PassageOptions(windows=None)) == []
+    found = detect_passages(this, other)
+    assert len(found) == 1
+    p = found[0]
+    start, source_start = suspicious.index(rewrite), source.index(source_passage)
+    # Cut to the first and last shared word: inside the rewrite, and most of it.
+    assert start <= p.this_start and p.this_end <= start + len(rewrite)
+    assert p.this_end - p.this_start > 0.8 * len(rewrite)
+    assert source_start <= p.source_start and p.source_end <= source_start + len(source_passage)
+    assert p.source_end - p.source_start > 0.8 * len(source_passage)
+
+
+def test_word_windows_skip_covered_stretches_and_a_handful_of_shared_words() -> None:
+    source, suspicious, _, rewrite = _scrambled_across_sentences(6)
+    this, other = _profiled(suspicious), _profiled(source)
+    weights, bar = Weights(this, other), WindowBar()
+    assert len(window_matches(this, other, weights, bar)) == 1
+    start = suspicious.index(rewrite)
+    assert window_matches(this, other, weights, bar, covered=[(start, start + len(rewrite))]) == []
+    # Seven rare words of the source passage among words of its own: two pages on one subject.
+    words = _made_up_words(6)
+    topical = " ".join(
+        [
+            *(_sentence(words[k : k + 12]) for k in range(700, 748, 12)),
+            _sentence([*words[500:514:2], *words[800:810]]),
+        ]
+    )
+    topical_this = _profiled(topical)
+    assert window_matches(topical_this, other, Weights(topical_this, other), bar) == []
 
 
 def _edited(words: list[str], fresh: Iterator[str]) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import islice, takewhile
 
 import numpy as np
@@ -29,6 +29,7 @@ from wiretrace.align import (
 )
 from wiretrace.document import Unit
 from wiretrace.embed import Encoder
+from wiretrace.pan.windows import WindowBar, window_matches
 from wiretrace.tokens import Token
 
 
@@ -131,6 +132,10 @@ class PassageOptions:
     #: ... and grown over the next sentence's words on each side while at least this share
     #: of them (and 2 or more) are words of the other side's stretch, one sentence wider.
     edge_shared_share: float = 0.75
+    #: Stretches that no passage covers are searched with windows of content words
+    #: (step 15, :mod:`wiretrace.pan.windows`), in pairs without a copy. None
+    #: turns this off.
+    windows: WindowBar | None = field(default_factory=WindowBar)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,27 +173,60 @@ def detect_passages(
     Links are lexical first. When no passage holds a verbatim link, sentence vectors
     (``PassageOptions.vector_weight``) raise loose links and the passages are found again:
     paraphrase and translation keep a sentence's meaning where they change its words.
-    Last, each rewritten passage's edges move from sentence ends to where the words its
-    two sides share start and stop (``PassageOptions.edge_unshared_words``).
+    Then each rewritten passage's edges move from sentence ends to where the words its
+    two sides share start and stop (``PassageOptions.edge_unshared_words``). Last, in a
+    pair without a copy, the stretches no passage covers are searched with windows of
+    content words (``PassageOptions.windows``).
     """
     options = options or PassageOptions()
     suspicious, source = as_profiles(suspicious), as_profiles(source)
     weights = weights or Weights(suspicious, source)
     linked = link_units(suspicious, source, align_options, encoder, weights)
     passages = _passages_from_links(linked, suspicious, source, weights, options)
-    if not options.vector_weight or not linked.scored or any(p.best >= options.copy_mean for p in passages):
-        # A pair holding a verbatim copy is reused one way (step 10); vectors would only
-        # find the copy's subject again elsewhere.
-        return _with_edges_at_shared_words(passages, suspicious, source, options)
-    linked = _with_sentence_vectors(linked, suspicious, source, weights, align_options, options)
-    found = _passages_from_links(linked, suspicious, source, weights, options)
-    # A link the vectors raise past the single-link bar is judged by its length alone, so a
-    # short passage the word bags had found can drop out; passages of the lexical links that
-    # no passage covers now are kept.
-    found += [p for p in passages if not any(_overlaps(p, q) for q in found)]
-    return _with_edges_at_shared_words(
-        sorted(found, key=lambda p: (p.this_start, p.source_start)), suspicious, source, options
-    )
+    if options.vector_weight and linked.scored and not _holds_verbatim(passages, options):
+        linked = _with_sentence_vectors(linked, suspicious, source, weights, align_options, options)
+        found = _passages_from_links(linked, suspicious, source, weights, options)
+        # A link the vectors raise past the single-link bar is judged by its length alone, so a
+        # short passage the word bags had found can drop out; passages of the lexical links that
+        # no passage covers now are kept.
+        found += [p for p in passages if not any(_overlaps(p, q) for q in found)]
+        passages = sorted(found, key=lambda p: (p.this_start, p.source_start))
+    passages = _with_edges_at_shared_words(passages, suspicious, source, options)
+    return _with_word_windows(passages, suspicious, source, weights, options)
+
+
+def _holds_verbatim(passages: Sequence[Passage], options: PassageOptions) -> bool:
+    # A pair holding a verbatim link is reused one way (step 10): vectors would only find
+    # the copy's subject again elsewhere.
+    return any(p.best >= options.copy_mean for p in passages)
+
+
+def _with_word_windows(
+    passages: list[Passage],
+    suspicious: Sequence[Profile],
+    source: Sequence[Profile],
+    weights: Weights,
+    options: PassageOptions,
+) -> list[Passage]:
+    """Add the stretches outside every passage whose windows of content words share most
+    of their rare stems (step 15, :mod:`wiretrace.pan.windows`).
+
+    A random rewrite can scramble its words so far that no sentence pair links, while the
+    words themselves are still there.
+    """
+    if options.windows is None or any(p.mean >= options.copy_mean for p in passages):
+        return passages  # beside a copy, windows would find its subject's words again
+    covered = [(p.this_start, p.this_end) for p in passages]
+    found = [
+        Passage(
+            m.this_start, m.this_end, m.source_start, m.source_end, links=1, best=m.coverage, mean=m.coverage
+        )
+        for m in window_matches(suspicious, source, weights, options.windows, covered)
+    ]
+    if not found:
+        return passages
+    joined = _with_bag_passages(passages, found, options.bag_join_chars)
+    return sorted(joined, key=lambda p: (p.this_start, p.source_start))
 
 
 def _with_edges_at_shared_words(
