@@ -33,8 +33,8 @@ import numpy as np
 from wiretrace.document import Document, Role, Unit
 from wiretrace.embed import DEFAULT_MODEL, Encoder, get_encoder
 from wiretrace.facts import Fact, extract_facts, substitutions
-from wiretrace.overlap import Stacked, overlap, stack, stems_of, unit_counts
-from wiretrace.tokens import ContentWords, Token, content_stems, content_words, tokenize
+from wiretrace.overlap import Stacked, overlap, stack, stems_of, unit_counts, word_ids
+from wiretrace.tokens import Token, content_stems, tokenize
 
 #: Roles whose units carry story or title text and may be drawn from any such unit.
 ALIGNABLE_ROLES = frozenset({Role.BODY, Role.LIST_ITEM, Role.HEADLINE, Role.SUBHEAD})
@@ -127,12 +127,20 @@ class Profile:
     only of the few units it links, so tokens are cut on first use.
     """
 
-    __slots__ = ("_tokens", "bigrams", "stems", "unit")
+    __slots__ = ("_tokens", "bigrams", "stems", "unit", "words")
 
-    def __init__(self, unit: Unit, stems: frozenset[str], bigrams: frozenset[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        unit: Unit,
+        stems: frozenset[str],
+        bigrams: frozenset[tuple[str, str]],
+        words: tuple[str, ...] = (),
+    ) -> None:
         self.unit = unit
         self.stems = stems
         self.bigrams = bigrams
+        #: The stems of the unit's content words, in order, one per word.
+        self.words = words
         self._tokens: tuple[Token, ...] | None = None
 
     @property
@@ -160,7 +168,7 @@ class Evidence(NamedTuple):
 def profile(unit: Unit) -> Profile:
     """Content stems and content bigrams of a unit; its tokens follow when asked for."""
     content = content_stems(unit.text)
-    return Profile(unit, frozenset(content), frozenset(itertools.pairwise(content)))
+    return Profile(unit, frozenset(content), frozenset(itertools.pairwise(content)), tuple(content))
 
 
 class Profiles(list[Profile]):
@@ -181,9 +189,14 @@ class Profiles(list[Profile]):
         return {}
 
     @functools.cached_property
-    def content_words(self) -> ContentWords:
-        """The content words of all units in order, with offsets into the document."""
-        return content_words((p.unit.text, p.unit.start) for p in self)
+    def word_ids(self) -> np.ndarray:
+        """The stem ids of the content words of all units, in order (see :attr:`Profile.words`)."""
+        return word_ids([p.words for p in self])
+
+    @functools.cached_property
+    def word_ptr(self) -> np.ndarray:
+        """Where each unit's words start in :attr:`word_ids`; the last entry is the total."""
+        return np.cumsum([0, *(len(p.words) for p in self)], dtype=np.int64)
 
     @functools.cached_property
     def story_ids(self) -> np.ndarray:
@@ -232,16 +245,19 @@ class Weights:
         self._unseen = round(math.log((n + 1) / 0.5) * self._SCALE)
         self._fixed: dict[str, int] | None = None
 
-    def total(self, stems: Iterable[str]) -> float:
+    def total(self, stems: frozenset[str] | set[str]) -> float:
         """Summed weight of a set of stems."""
         if self._fixed is None:  # by stem, built on first use: alignment itself reads the arrays
             self._fixed = dict(zip(stems_of(self.vocabulary), self.values.tolist(), strict=True))
         fixed, unseen = self._fixed, self._unseen
         return sum([fixed.get(s, unseen) for s in stems]) / self._SCALE
 
-    def weight(self, stem: str) -> float:
-        """The weight of one stem."""
-        return self.total((stem,))
+    def of_ids(self, ids: np.ndarray) -> np.ndarray:
+        """The weight of each stem id; ids the weighted units lack weigh as unseen stems."""
+        if not len(self.vocabulary):
+            return np.full(len(ids), self._unseen / self._SCALE)
+        at = np.minimum(np.searchsorted(self.vocabulary, ids), len(self.vocabulary) - 1)
+        return np.where(self.vocabulary[at] == ids, self.values[at], self._unseen) / self._SCALE
 
     def total_of_ids(self, ids: np.ndarray) -> float:
         """Summed weight of distinct stem ids, all of them among the weighted units' stems."""

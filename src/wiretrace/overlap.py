@@ -89,6 +89,19 @@ def _add_stem(stem: str) -> int:
         return found
 
 
+def word_ids(units: Sequence[Sequence[str]]) -> np.ndarray:
+    """The stem ids of the words of several units, one flat array in order.
+
+    Stems missing from this process's vocabulary are added to it.
+    """
+    vocabulary = _VOCABULARY
+    ids = [vocabulary.get(stem) for words in units for stem in words]
+    if None in ids:
+        flat = [stem for words in units for stem in words]
+        ids = [_add_stem(stem) if found is None else found for stem, found in zip(flat, ids, strict=True)]
+    return np.array(ids, dtype=np.int64)
+
+
 def stems_of(ids: np.ndarray) -> list[str]:
     """The stems behind ``ids``."""
     words = _WORDS

@@ -7,7 +7,6 @@ two units can be shown as exact spans of the original documents.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -85,34 +84,3 @@ def content_stems(text: str) -> list[str]:
     """
     forms = [_word_forms(word) for word in _WORD.findall(text)]
     return [word_stem for _, word_stem, content in forms if content]
-
-
-class ContentWords(NamedTuple):
-    """The content words of a text in order: character offsets and stems, without the rest."""
-
-    starts: list[int]
-    ends: list[int]
-    stems: list[str]
-
-
-def content_words(texts: Iterable[tuple[str, int]]) -> ContentWords:
-    """The content words of texts given with their offsets, in one flat sequence.
-
-    What :func:`tokenize` gives, less the function words and the tuples: passage search
-    reads every content word of a long document, and most words of a text are function words.
-
-    >>> content_words([("The talks in Geneva", 100)]).starts
-    [104, 113]
-    """
-    starts: list[int] = []
-    ends: list[int] = []
-    stems: list[str] = []
-    for text, offset in texts:
-        for match in _WORD.finditer(text):
-            _, word_stem, content = _word_forms(match.group())
-            if content:
-                start, end = match.span()
-                starts.append(offset + start)
-                ends.append(offset + end)
-                stems.append(word_stem)
-    return ContentWords(starts, ends, stems)

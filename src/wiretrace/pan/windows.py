@@ -9,7 +9,9 @@ the source. Two pages on one subject share a few such stems per window, not most
 Windows are compared all against all as sparse stem-presence matrices, one product per
 window size, so a pair of long documents costs milliseconds. Every window pair that
 passes is cut to its first and last shared word on each side and judged again as a bag;
-the survivors that overlap are joined.
+the survivors that overlap are joined. Words are stem ids kept with each document's
+profiles (:attr:`~wiretrace.align.Profiles.word_ids`); character offsets are read only
+for the words at a match's ends.
 """
 
 from __future__ import annotations
@@ -21,8 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from wiretrace.align import Profile, Weights, as_profiles
-from wiretrace.tokens import ContentWords
+from wiretrace.align import Profile, Profiles, Weights, as_profiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,7 @@ class WindowBar:
 
     ``sizes`` holds (suspicious words, source words, step) for each window size; a
     source window is longer because random edits delete words more often than they add
-    them. The rest applies to a window pair once it is cut to its shared words.
+    them. The rest applies to a window pair, and again once it is cut to its shared words.
     """
 
     sizes: tuple[tuple[int, int, int], ...] = ((20, 30, 5), (40, 60, 10))
@@ -58,6 +59,13 @@ class WindowMatch(NamedTuple):
     coverage: float
 
 
+class _Side(NamedTuple):
+    """One document's content words as columns of the pair's stem matrix."""
+
+    profiles: Profiles
+    columns: np.ndarray
+
+
 def window_matches(
     suspicious: Sequence[Profile],
     source: Sequence[Profile],
@@ -71,66 +79,74 @@ def window_matches(
     Matches within ``join_chars`` of each other on the suspicious side (and near on the
     source side) are joined into one.
     """
-    this, other = as_profiles(suspicious).content_words, as_profiles(source).content_words
-    if min(len(this.stems), len(other.stems)) < bar.shared:
+    this_profiles, other_profiles = as_profiles(suspicious), as_profiles(source)
+    this_ids, other_ids = this_profiles.word_ids, other_profiles.word_ids
+    if min(len(this_ids), len(other_ids)) < bar.shared:
         return []
-    ids: dict[str, int] = {}
-    this_ids = np.array([ids.setdefault(s, len(ids)) for s in this.stems], dtype=np.int64)
-    other_ids = np.array([ids.setdefault(s, len(ids)) for s in other.stems], dtype=np.int64)
-    stem_weight = np.array([weights.weight(s) for s in ids])
-    free = ~_inside(this.starts, covered)
+    stems, columns = np.unique(np.concatenate([this_ids, other_ids]), return_inverse=True)
+    this = _Side(this_profiles, columns[: len(this_ids)])
+    other = _Side(other_profiles, columns[len(this_ids) :])
+    stem_weight = weights.of_ids(stems)
+    free = ~_covered_words(this_profiles, covered)
     found = []
     for size in bar.sizes:
-        for d0, d1, s0, s1 in _passing_windows(this_ids, other_ids, stem_weight, free, size, bar):
-            match = _cut_to_shared(this, (d0, d1), this_ids, other, (s0, s1), other_ids, stem_weight, bar)
+        for this_range, other_range in _passing_windows(
+            this.columns, other.columns, stem_weight, free, size, bar
+        ):
+            match = _cut_to_shared(this, this_range, other, other_range, stem_weight, bar)
             if match is not None:
                 found.append(match)
     return _joined(found, join_chars)
 
 
-def _inside(starts: list[int], ranges: Sequence[tuple[int, int]]) -> np.ndarray:
-    at = np.array(starts)
-    flags = np.zeros(len(at), dtype=np.bool_)
+def _covered_words(profiles: Profiles, ranges: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Whether each content word starts inside one of ``ranges``."""
+    flags = np.zeros(len(profiles.word_ids), dtype=np.bool_)
+    ptr = profiles.word_ptr
     for start, end in ranges:
-        flags |= (at >= start) & (at < end)
+        for k, p in enumerate(profiles):
+            if p.unit.end <= start or p.unit.start >= end or not p.words:
+                continue
+            if start <= p.unit.start and p.unit.end <= end:
+                flags[ptr[k] : ptr[k + 1]] = True
+            else:
+                inside = [start <= t.start < end for t in p.tokens if t.content]
+                flags[ptr[k] : ptr[k + 1]] |= np.array(inside, dtype=np.bool_)
     return flags
 
 
 def _passing_windows(
-    this_ids: np.ndarray,
-    other_ids: np.ndarray,
+    this_columns: np.ndarray,
+    other_columns: np.ndarray,
     stem_weight: np.ndarray,
     free: np.ndarray,
     size: tuple[int, int, int],
     bar: WindowBar,
-) -> list[tuple[int, int, int, int]]:
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """Word ranges (suspicious, source) of the window pairs that pass ``bar`` as bags."""
     this_size, other_size, step = size
-    vocabulary = len(stem_weight)
-    this_starts = _window_starts(len(this_ids), this_size, step)
+    this_starts = _window_starts(len(this_columns), this_size, step)
     this_starts = this_starts[_window_clear(free, this_starts, this_size)]
     if not len(this_starts):
         return []
-    other_starts = _window_starts(len(other_ids), other_size, max(1, step * other_size // this_size))
-    this_bags = _presence(this_ids, this_starts, this_size, vocabulary)
-    other_bags = _presence(other_ids, other_starts, other_size, vocabulary)
-    weighted = this_bags.multiply(stem_weight).tocsr()
-    shared = (weighted @ other_bags.T).tocoo()
+    other_starts = _window_starts(len(other_columns), other_size, max(1, step * other_size // this_size))
+    this_bags = _presence(this_columns, this_starts, this_size, len(stem_weight))
+    other_bags = _presence(other_columns, other_starts, other_size, len(stem_weight))
+    weighted = csr_matrix(
+        (stem_weight[this_bags.indices], this_bags.indices, this_bags.indptr), this_bags.shape
+    )
+    shared = (weighted @ other_bags.T.tocsr()).tocoo()
     if not shared.nnz:
         return []
-    coverage = shared.data / np.maximum(np.asarray(weighted.sum(axis=1)).ravel()[shared.row], 1e-9)
-    other_weight = np.asarray(other_bags.multiply(stem_weight).sum(axis=1)).ravel()
-    reverse = shared.data / np.maximum(other_weight[shared.col], 1e-9)
+    coverage = shared.data / np.maximum((this_bags @ stem_weight)[shared.row], 1e-9)
+    reverse = shared.data / np.maximum((other_bags @ stem_weight)[shared.col], 1e-9)
     passing = (coverage >= bar.coverage) & (reverse >= bar.reverse) & (shared.data >= bar.shared_weight)
-    rows, columns = shared.row[passing], shared.col[passing]
     return [
         (
-            int(this_starts[x]),
-            int(this_starts[x]) + this_size,
-            int(other_starts[y]),
-            int(other_starts[y]) + other_size,
+            (int(this_starts[x]), int(this_starts[x]) + this_size),
+            (int(other_starts[y]), int(other_starts[y]) + other_size),
         )
-        for x, y in zip(rows, columns, strict=True)
+        for x, y in zip(shared.row[passing], shared.col[passing], strict=True)
     ]
 
 
@@ -146,13 +162,13 @@ def _window_clear(free: np.ndarray, starts: np.ndarray, size: int) -> np.ndarray
     return covered_before[ends] == covered_before[starts]
 
 
-def _presence(ids: np.ndarray, starts: np.ndarray, size: int, vocabulary: int) -> csr_matrix:
+def _presence(columns: np.ndarray, starts: np.ndarray, size: int, stems: int) -> csr_matrix:
     """One row per window: 1 for each stem the window holds."""
     index = starts[:, None] + np.arange(size)
-    valid = index < len(ids)
+    valid = index < len(columns)
     rows = np.broadcast_to(np.arange(len(starts))[:, None], index.shape)[valid]
     bags = csr_matrix(
-        (np.ones(len(rows), dtype=np.float64), (rows, ids[index[valid]])), shape=(len(starts), vocabulary)
+        (np.ones(len(rows), dtype=np.float64), (rows, columns[index[valid]])), shape=(len(starts), stems)
     )
     bags.sum_duplicates()
     bags.data[:] = 1.0
@@ -160,39 +176,53 @@ def _presence(ids: np.ndarray, starts: np.ndarray, size: int, vocabulary: int) -
 
 
 def _cut_to_shared(
-    this: ContentWords,
+    this: _Side,
     this_range: tuple[int, int],
-    this_ids: np.ndarray,
-    other: ContentWords,
+    other: _Side,
     other_range: tuple[int, int],
-    other_ids: np.ndarray,
     stem_weight: np.ndarray,
     bar: WindowBar,
 ) -> WindowMatch | None:
     """The window pair cut to its first and last shared word on each side, if it still passes."""
-    d0, d1 = this_range
-    s0, s1 = other_range
-    shared = np.intersect1d(this_ids[d0:d1], other_ids[s0:s1])
-    d0, d1 = _between_shared(this_ids, d0, d1, shared)
-    s0, s1 = _between_shared(other_ids, s0, s1, shared)
-    this_stems, other_stems = np.unique(this_ids[d0:d1]), np.unique(other_ids[s0:s1])
-    shared_weight = float(stem_weight[shared].sum())
-    coverage = shared_weight / max(float(stem_weight[this_stems].sum()), 1e-9)
-    if (
-        len(shared) < bar.shared
-        or shared_weight < bar.shared_weight
-        or coverage < bar.coverage
-        or shared_weight / max(float(stem_weight[other_stems].sum()), 1e-9) < bar.reverse
-        or this.ends[d1 - 1] - this.starts[d0] < bar.min_chars
-    ):
+    shared = np.intersect1d(this.columns[slice(*this_range)], other.columns[slice(*other_range)])
+    if len(shared) < bar.shared:
         return None
-    return WindowMatch(this.starts[d0], this.ends[d1 - 1], other.starts[s0], other.ends[s1 - 1], coverage)
+    d0, d1 = _between_shared(this.columns, this_range, shared)
+    s0, s1 = _between_shared(other.columns, other_range, shared)
+    shared_weight = float(stem_weight[shared].sum())
+    coverage = shared_weight / max(float(stem_weight[np.unique(this.columns[d0:d1])].sum()), 1e-9)
+    reverse = shared_weight / max(float(stem_weight[np.unique(other.columns[s0:s1])].sum()), 1e-9)
+    if shared_weight < bar.shared_weight or coverage < bar.coverage or reverse < bar.reverse:
+        return None
+    this_start, this_end = _word_start(this.profiles, d0), _word_end(this.profiles, d1 - 1)
+    if this_end - this_start < bar.min_chars:
+        return None
+    return WindowMatch(
+        this_start, this_end, _word_start(other.profiles, s0), _word_end(other.profiles, s1 - 1), coverage
+    )
 
 
-def _between_shared(ids: np.ndarray, start: int, end: int, shared: np.ndarray) -> tuple[int, int]:
-    """The word range from the first to the last word of ``ids[start:end]`` in ``shared``."""
-    at = np.flatnonzero(np.isin(ids[start:end], shared))
-    return (start + int(at[0]), start + int(at[-1]) + 1) if len(at) else (start, start)
+def _between_shared(columns: np.ndarray, word_range: tuple[int, int], shared: np.ndarray) -> tuple[int, int]:
+    """The word range from the first to the last word of ``columns[start:end]`` in ``shared``."""
+    start, end = word_range
+    at = np.flatnonzero(np.isin(columns[start:end], shared))
+    return start + int(at[0]), start + int(at[-1]) + 1
+
+
+def _word_start(profiles: Profiles, word: int) -> int:
+    return _content_token(profiles, word)[0]
+
+
+def _word_end(profiles: Profiles, word: int) -> int:
+    return _content_token(profiles, word)[1]
+
+
+def _content_token(profiles: Profiles, word: int) -> tuple[int, int]:
+    """Character offsets of the ``word``-th content word of a document."""
+    unit = int(np.searchsorted(profiles.word_ptr, word, side="right")) - 1
+    position = word - int(profiles.word_ptr[unit])
+    token = [t for t in profiles[unit].tokens if t.content][position]
+    return token.start, token.end
 
 
 def _joined(matches: list[WindowMatch], join_chars: int) -> list[WindowMatch]:
