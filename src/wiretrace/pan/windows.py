@@ -194,12 +194,10 @@ def _cut_to_shared(
     reverse = shared_weight / max(float(stem_weight[np.unique(other.columns[s0:s1])].sum()), 1e-9)
     if shared_weight < bar.shared_weight or coverage < bar.coverage or reverse < bar.reverse:
         return None
-    this_start, this_end = _word_start(this.profiles, d0), _word_end(this.profiles, d1 - 1)
+    this_start, this_end = _offsets(this.profiles, d0, d1)
     if this_end - this_start < bar.min_chars:
         return None
-    return WindowMatch(
-        this_start, this_end, _word_start(other.profiles, s0), _word_end(other.profiles, s1 - 1), coverage
-    )
+    return WindowMatch(this_start, this_end, *_offsets(other.profiles, s0, s1), coverage)
 
 
 def _between_shared(columns: np.ndarray, word_range: tuple[int, int], shared: np.ndarray) -> tuple[int, int]:
@@ -209,12 +207,9 @@ def _between_shared(columns: np.ndarray, word_range: tuple[int, int], shared: np
     return start + int(at[0]), start + int(at[-1]) + 1
 
 
-def _word_start(profiles: Profiles, word: int) -> int:
-    return _content_token(profiles, word)[0]
-
-
-def _word_end(profiles: Profiles, word: int) -> int:
-    return _content_token(profiles, word)[1]
+def _offsets(profiles: Profiles, first: int, end: int) -> tuple[int, int]:
+    """Where the content words ``first`` to ``end - 1`` of a document start and end."""
+    return _content_token(profiles, first)[0], _content_token(profiles, end - 1)[1]
 
 
 def _content_token(profiles: Profiles, word: int) -> tuple[int, int]:
