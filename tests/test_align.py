@@ -182,3 +182,40 @@ def test_unit_facts_are_extracted_once_per_unit_and_forgotten_when_units_change(
     segment(doc, layout=False)
     assert "Oslo" in {f.text for found in align_module.unit_facts(doc).values() for f in found}
     assert len(calls) == 4
+
+
+def test_copied_words_are_counted_once_however_the_shared_runs_overlap() -> None:
+    from wiretrace.align import _covered_tokens, shared_spans
+    from wiretrace.tokens import tokenize
+
+    tokens = tokenize(WIRE)
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        ranges = []
+        for _ in range(int(rng.integers(0, 6))):
+            first = int(rng.integers(0, len(tokens)))
+            last = int(rng.integers(first, min(first + 30, len(tokens))))
+            # Runs start and end on word boundaries, as shared_spans makes them; a range may
+            # also start or end mid-word, which must not count that word.
+            start = tokens[first].start + int(rng.integers(0, 2))
+            ranges.append((start, tokens[last].end - int(rng.integers(0, 2))))
+        by_definition = sum(1 for t in tokens if any(s <= t.start and t.end <= e for s, e in ranges))
+        assert _covered_tokens(tokens, ranges) == by_definition
+    # Two copies of one passage: every word of the copy is covered, by one run or another.
+    first, second = tokenize(WIRE), tokenize(WIRE + " " + WIRE)
+    spans = shared_spans(second, first)
+    assert _covered_tokens(first, [(s.derived_start, s.derived_end) for s in spans]) == len(first)
+
+
+def test_a_sentence_is_verbatim_only_against_one_source_with_the_same_words() -> None:
+    from wiretrace.align import _copy_kind
+
+    same = profiles("Floods hit the coast on Friday, officials said.", layout=False)[0]
+    respaced = profiles("Floods  hit the coast on Friday , officials said.", layout=False)[0]
+    reworded = profiles("Floods struck the coast on Friday, officials said.", layout=False)[0]
+    empty = profiles("...", layout=False)
+    assert _copy_kind(same, [respaced], ()) == "verbatim"
+    assert _copy_kind(same, [reworded], ()) == "paraphrase"
+    assert _copy_kind(same, [respaced, reworded], ()) == "paraphrase"
+    if empty:  # a unit without words is never a verbatim copy of two sources
+        assert _copy_kind(empty[0], [empty[0], empty[0]], ()) == "paraphrase"

@@ -20,6 +20,7 @@ How a derived unit finds its sources:
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import math
@@ -629,16 +630,26 @@ def _label(
 
 def _copy_kind(d: Profile, sources: Sequence[Profile], spans: tuple[SharedSpan, ...]) -> str:
     """verbatim, near-verbatim or paraphrase, from how much is copied word for word."""
-    d_words = len(d.tokens) or 1
-    copied = _covered_tokens(d.tokens, [(s.derived_start, s.derived_end) for s in spans])
-    share = copied / d_words
-    if len(sources) == 1 and [t.norm for t in d.tokens] == [t.norm for t in sources[0].tokens]:
+    if len(sources) == 1 and _same_words(d.tokens, sources[0].tokens):
         return "verbatim"  # the same words in the same order; only spacing or punctuation differ
+    copied = _covered_tokens(d.tokens, [(s.derived_start, s.derived_end) for s in spans])
+    share = copied / (len(d.tokens) or 1)
     return "near-verbatim" if share >= NEAR_VERBATIM else "paraphrase"
 
 
+def _same_words(a: Sequence[Token], b: Sequence[Token]) -> bool:
+    return len(a) == len(b) and all(x.norm == y.norm for x, y in zip(a, b, strict=True))
+
+
 def _covered_tokens(tokens: Sequence[Token], ranges: list[tuple[int, int]]) -> int:
-    return sum(1 for t in tokens if any(s <= t.start and t.end <= e for s, e in ranges))
+    """How many of ``tokens`` (in order, not overlapping) lie wholly inside one of ``ranges``."""
+    starts = [t.start for t in tokens]
+    covered: set[int] = set()
+    for s, e in ranges:
+        # Tokens from the first starting at or after s, up to the last starting before e.
+        first, last = bisect.bisect_left(starts, s), bisect.bisect_left(starts, e)
+        covered.update(k for k in range(first, last) if tokens[k].end <= e)
+    return len(covered)
 
 
 def shared_spans(source: Sequence[Token], derived: Sequence[Token], min_words: int = 3) -> list[SharedSpan]:
