@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -37,6 +38,8 @@ _SCAN_VECTOR_PASSAGES = PassageOptions(windows=None)
 #: whole benchmark corpus and saved no time (docs/benchmarks.md). With units stored by the
 #: features stage a miss costs only profiling: 384 profile 33,161 times against 31,780 for 512.
 _CACHED_DOCUMENTS = 384
+#: Sentences whose boilerplate check a cache remembers before it starts again.
+_REMEMBERED_UNITS = 65_536
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,8 @@ class DocumentCache:
         self._shingles: OrderedDict[str, tuple[str, np.ndarray]] = OrderedDict()
         self._units: OrderedDict[str, tuple[str, np.ndarray]] = OrderedDict()
         self._distinct: OrderedDict[str, tuple[str, np.ndarray]] = OrderedDict()
+        self._boilerplate_units: dict[str, bool] = {}
+        self._boilerplate: np.ndarray | None = None
 
     def get(
         self, record: Record, units: list[tuple[int, int, Role]] | None = None
@@ -141,6 +146,19 @@ class DocumentCache:
         else:
             self._items.move_to_end(record.id)
         return item
+
+    def is_boilerplate(self, text: str, boilerplate: np.ndarray) -> bool:
+        """:func:`is_boilerplate`, remembered by text: a document's linked sentences are
+        checked again in each of its pairs, always against the same corpus boilerplate."""
+        if boilerplate is not self._boilerplate:
+            self._boilerplate_units.clear()
+            self._boilerplate = boilerplate  # held, so no other array can take its place
+        found = self._boilerplate_units.get(text)
+        if found is None:
+            if len(self._boilerplate_units) >= _REMEMBERED_UNITS:
+                self._boilerplate_units.clear()
+            found = self._boilerplate_units[text] = is_boilerplate(text, boilerplate)
+        return found
 
     def add_shingles(self, record: Record, values: np.ndarray) -> None:
         """Remember shingles computed elsewhere (the scan's features stage) for ``record``."""
@@ -258,7 +276,7 @@ def relate(
     comparison = compare_segmented(
         doc_a, doc_b, prof_a, prof_b, options.align, facts=False, weights=weights, direction=direction
     )
-    result = _with_comparison(result, comparison, boiler)
+    result = _with_comparison(result, comparison, lambda text: cache.is_boilerplate(text, boiler))
     # Passages are built from the same unit links: with none, there is nothing to group.
     if not result.related and options.passage_chars and comparison.links:
         result = _with_passages(
@@ -291,15 +309,16 @@ def _unit_shingles(text: str) -> np.ndarray:
     return shingles(text)
 
 
-def _with_comparison(result: PairResult, comparison: Comparison, boilerplate: np.ndarray) -> PairResult:
+def _with_comparison(
+    result: PairResult, comparison: Comparison, is_stock: Callable[[str], bool]
+) -> PairResult:
     verdict = comparison.verdict
     if verdict.derived == "none":
         return result  # unrelated whatever the links are, so their boilerplate need not be checked
     story_links = [
         link
         for link in comparison.links
-        if link.label != "template"
-        and not all(is_boilerplate(comparison.a.units[i].text, boilerplate) for i in link.a)
+        if link.label != "template" and not all(is_stock(comparison.a.units[i].text) for i in link.a)
     ]
     # Shared boilerplate is not reuse: one stock sentence must not tie two stories together.
     result.related = len(story_links) >= 2 or verdict.derived == "wholly"
