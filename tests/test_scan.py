@@ -400,6 +400,35 @@ def test_passage_similarity_alone_needs_strong_evidence_to_reach_the_compare_eng
     assert copied.related and copied.verdict["derived"] == "wholly" and copied.shared >= 5
 
 
+def test_a_cache_remembers_boilerplate_checks_only_for_the_boilerplate_it_was_given() -> None:
+    from wiretrace.scan.pairs import DocumentCache, is_boilerplate
+
+    sign_off = BOILERPLATE
+    stock = np.unique(shingles(sign_off))
+    cache = DocumentCache(layout=False)
+    assert cache.is_boilerplate(sign_off, stock) == is_boilerplate(sign_off, stock) is True
+    # Another corpus's boilerplate: the remembered answer must not carry over.
+    assert cache.is_boilerplate(sign_off, np.zeros(0, dtype=np.uint64)) is False
+    assert cache.is_boilerplate(sign_off, stock) is True
+    story = STORIES["wire-floods"][1]
+    assert cache.is_boilerplate(story, stock) == is_boilerplate(story, stock) is False
+
+
+def test_judged_pairs_written_as_lines_read_back_as_records(tmp_path: Path) -> None:
+    from wiretrace.scan.store import CheckedWriter, ScanStore, checked_line
+
+    store = ScanStore(tmp_path, "fingerprint")
+    records = [
+        {"n_a": 0, "n_b": 1, **PairResult("a", "b", related=False, shared=3).to_dict()},
+        {"n_a": 0, "n_b": 2, **PairResult("a", "c\u00e9<script>", related=True, source="a").to_dict()},
+    ]
+    with store.append_checked() as writer:
+        assert isinstance(writer, CheckedWriter)
+        writer.write(records[0])
+        writer.write_line(checked_line(records[1]))
+    assert store.checked_pairs() == records
+
+
 def test_judging_jobs_hold_every_candidate_once_and_keep_neighbours_together() -> None:
     from wiretrace.scan.local import _PAIRS_PER_JOB, _cache_friendly_jobs
 

@@ -40,7 +40,7 @@ from wiretrace.scan.options import ScanOptions
 from wiretrace.scan.pairs import DocumentCache, PairResult, relate
 from wiretrace.scan.records import Record, read_corpus
 from wiretrace.scan.results import ScanResult, ScanSummary, assemble_result, write_outputs
-from wiretrace.scan.store import ScanStore
+from wiretrace.scan.store import ScanStore, checked_line
 from wiretrace.segment import segment
 
 #: ``progress(stage, done, total)``; ``total`` is None while it is unknown.
@@ -237,8 +237,8 @@ def _pairs_stage(
     done = len(done_keys)
     with store.append_checked() as writer:
         for results in _pool_map(_judge_job, jobs, options.workers, chunksize=_JOBS_PER_WORKER_RUN):
-            for record in results:
-                writer.write(record)
+            for line in results:
+                writer.write_line(line)
             done += len(results)
             report("judging pairs", done, total)
     # Read back once the workers have exited: kept here while they ran, the results added
@@ -279,7 +279,8 @@ def _cache_friendly_jobs(todo: list[tuple[int, int, float]]) -> list[list[tuple[
     return [g[i : i + _PAIRS_PER_JOB] for g in groups for i in range(0, len(g), _PAIRS_PER_JOB)]
 
 
-def _judge_job(job: list[tuple[int, int, float]]) -> list[dict[str, Any]]:
+def _judge_job(job: list[tuple[int, int, float]]) -> list[str]:
+    """Judge one job's pairs in a worker; each result comes back as its ``checked.jsonl`` line."""
     store: ScanStore = _worker["store"]
     options: ScanOptions = _worker["options"]
     cache = _worker.setdefault("cache", DocumentCache(options.pairs.layout))
@@ -295,7 +296,7 @@ def _judge_job(job: list[tuple[int, int, float]]) -> list[dict[str, Any]]:
     out = []
     for a, b, similarity in job:
         result = judge_pair(records[a], records[b], similarity, options, _worker["boilerplate"], cache)
-        out.append({"n_a": a, "n_b": b, **result.to_dict()})
+        out.append(checked_line({"n_a": a, "n_b": b, **result.to_dict()}))
     return out
 
 

@@ -173,6 +173,15 @@ class ScanStore:
         return CheckedWriter(self.root / "checked.jsonl")
 
 
+def checked_line(record: dict[str, Any]) -> str:
+    """A judged pair as a line of ``checked.jsonl``.
+
+    Judging workers make their lines themselves: sending records to the writing process
+    as Python objects cost it more than writing them (unpickling, then encoding again).
+    """
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
 class CheckedWriter:
     """Appends one JSON line per judged pair, syncing to disk every ``every`` lines."""
 
@@ -183,7 +192,11 @@ class CheckedWriter:
 
     def write(self, record: dict[str, Any]) -> None:
         """Append one record."""
-        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.write_line(checked_line(record))
+
+    def write_line(self, line: str) -> None:
+        """Append one record already made a line by :func:`checked_line`."""
+        self._handle.write(line)
         self._pending += 1
         if self._pending >= self._every:
             self.sync()
