@@ -94,11 +94,14 @@ def boilerplate_shingles(shingle_sets: Iterable[np.ndarray], max_df: int) -> np.
 
 
 def lexical_candidates(
-    shingle_sets: Sequence[np.ndarray], options: CandidateOptions
+    shingle_sets: Sequence[np.ndarray], options: CandidateOptions, boilerplate: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Document pairs with a pair of windows sharing ``min_shared`` shingles: ``(a, b, shared)``."""
+    """Document pairs with a pair of windows sharing ``min_shared`` shingles: ``(a, b, shared)``.
+
+    ``boilerplate`` is :func:`boilerplate_shingles` of the sets, computed here when not given.
+    """
     best: dict[int, int] = {}
-    boiler = boilerplate_shingles(shingle_sets, options.max_df)
+    boiler = boilerplate if boilerplate is not None else boilerplate_shingles(shingle_sets, options.max_df)
     for offset in (0, options.window // 2):
         hashes, keys = window_postings(shingle_sets, options.window, offset, boiler)
         a, b, count = window_pair_counts(hashes, keys, options.max_df)
