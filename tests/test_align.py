@@ -219,3 +219,34 @@ def test_a_sentence_is_verbatim_only_against_one_source_with_the_same_words() ->
     assert _copy_kind(same, [respaced, reworded], ()) == "paraphrase"
     if empty:  # a unit without words is never a verbatim copy of two sources
         assert _copy_kind(empty[0], [empty[0], empty[0]], ()) == "paraphrase"
+
+
+def test_facts_are_read_only_for_reworded_links_and_swaps_are_still_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read: list[str] = []
+    real = align_module.extract_facts
+    monkeypatch.setattr(
+        align_module,
+        "extract_facts",
+        lambda text, spans: read.extend(text[s:e] for s, e in spans) or real(text, spans),
+    )
+    source = Document(
+        id="s",
+        text="The ministry said on Tuesday that 40 people died in the floods. "
+        "Rescue teams reached the northern villages by boat.",
+    )
+    derived = Document(
+        id="d",
+        text="The ministry said on Friday that 40 people died in the floods. "
+        "Rescue  teams reached the northern villages by boat!",
+    )
+    for doc in (source, derived):
+        segment(doc, layout=False)
+    links = align_module.align(derived, source, AlignOptions(semantic=False)).links
+    by_unit = {link.derived[0]: link for link in links}
+    assert by_unit[1].kind == "verbatim" and by_unit[1].conflicts == ()
+    assert by_unit[0].conflicts == (("Tuesday", "Friday"),)
+    # The verbatim pair of sentences was never read for facts, on either side.
+    assert not any("Rescue" in text for text in read)
+    assert any("Tuesday" in text for text in read) and any("Friday" in text for text in read)

@@ -555,13 +555,22 @@ def _build_links(
     scored: dict[tuple[int, int], Evidence],
     options: AlignOptions,
 ) -> list[Link]:
-    d_facts = unit_facts(derived, groups)
-    s_facts = unit_facts(source, {j for js in groups.values() for j in js})
+    # The same words in the same order swap no fact, so a verbatim copy's facts are not
+    # read: that is half the links of a corpus scan. (In 117,172 verbatim links, half the
+    # scan benchmark, the extractor saw six "swaps", all markup or spacing: "Inc> and
+    # <Pacific" against "Inc and Pacific", "III / IV" against "III/IV".)
+    reworded = {
+        i: js for i, js in groups.items() if not _is_verbatim(d_profiles[i], [s_profiles[j] for j in js])
+    }
+    d_facts = unit_facts(derived, reworded)
+    s_facts = unit_facts(source, {j for js in reworded.values() for j in js})
     sources_used = Counter(j for js in groups.values() for j in js)
     conflicts_of = {
         i: substitutions(
             [f for j in js for f in s_facts.get(j, [])], d_facts.get(i, []), source.text, derived.text
         )
+        if i in reworded
+        else []
         for i, js in groups.items()
     }
     # When most links swap a fact, the texts tell different events in the same words.
@@ -630,14 +639,18 @@ def _label(
 
 def _copy_kind(d: Profile, sources: Sequence[Profile], spans: tuple[SharedSpan, ...]) -> str:
     """verbatim, near-verbatim or paraphrase, from how much is copied word for word."""
-    if len(sources) == 1 and _same_words(d.tokens, sources[0].tokens):
-        return "verbatim"  # the same words in the same order; only spacing or punctuation differ
+    if _is_verbatim(d, sources):
+        return "verbatim"
     copied = _covered_tokens(d.tokens, [(s.derived_start, s.derived_end) for s in spans])
     share = copied / (len(d.tokens) or 1)
     return "near-verbatim" if share >= NEAR_VERBATIM else "paraphrase"
 
 
-def _same_words(a: Sequence[Token], b: Sequence[Token]) -> bool:
+def _is_verbatim(d: Profile, sources: Sequence[Profile]) -> bool:
+    """One source with the same words in the same order; only spacing, case or punctuation differ."""
+    if len(sources) != 1:
+        return False
+    a, b = d.tokens, sources[0].tokens
     return len(a) == len(b) and all(x.norm == y.norm for x, y in zip(a, b, strict=True))
 
 
