@@ -583,7 +583,7 @@ def _build_links(
         spans = tuple(
             span for j in js for span in shared_spans(s_profiles[j].tokens, d.tokens, options.min_span_words)
         )
-        kind = _copy_kind(d, [s_profiles[j] for j in js], spans)
+        kind = _copy_kind(d, [s_profiles[j] for j in js], spans) if i in reworded else "verbatim"
         conflicts = conflicts_of[i]
         primary = max(js, key=lambda j: scored[i, j].score)
         is_template = len(conflicts) >= 2 or (bool(conflicts) and (kind == "paraphrase" or different_events))
