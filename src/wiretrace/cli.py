@@ -164,6 +164,14 @@ def pan(
             "found against several of its sources stays only with the best linked one.",
         ),
     ] = False,
+    edge_model: Annotated[
+        bool,
+        typer.Option(
+            "--edge-model/--no-edge-model",
+            help="Let the trained edge model move each passage's edges a sentence at a time "
+            "(step 16 in docs/pan.md); --no-edge-model keeps the rule-based edges only.",
+        ),
+    ] = True,
 ) -> None:
     """Align every PAN pair and write one detection XML per pair.
 
@@ -191,7 +199,10 @@ def pan(
             susp_dir,
             out_dir,
             workers=workers,
-            passage_options=PassageOptions(rival_overlap=2.0) if each_pair_alone else None,
+            passage_options=PassageOptions(
+                rival_overlap=2.0 if each_pair_alone else PassageOptions().rival_overlap,
+                edge_model=edge_model,
+            ),
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
     rate = (result.pairs - result.skipped) / result.seconds if result.seconds else 0.0

@@ -29,6 +29,7 @@ from wiretrace.align import (
 )
 from wiretrace.document import Unit
 from wiretrace.embed import Encoder
+from wiretrace.pan.edges import packaged_model, with_model_edges
 from wiretrace.pan.windows import WindowBar, window_matches
 from wiretrace.tokens import Token
 
@@ -136,6 +137,12 @@ class PassageOptions:
     #: (step 15, :mod:`wiretrace.pan.windows`), in pairs without a copy. None
     #: turns this off.
     windows: WindowBar | None = field(default_factory=WindowBar)
+    #: Last, each passage's edges move a sentence at a time where the trained model of
+    #: :mod:`wiretrace.pan.edges` gives a move a probability over ``edge_model_bar``, up
+    #: to ``edge_model_rounds`` moves per edge (step 16). False turns this off.
+    edge_model: bool = True
+    edge_model_bar: float = 0.5
+    edge_model_rounds: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +183,9 @@ def detect_passages(
     Then each rewritten passage's edges move from sentence ends to where the words its
     two sides share start and stop (``PassageOptions.edge_unshared_words``). Last, in a
     pair without a copy, the stretches no passage covers are searched with windows of
-    content words (``PassageOptions.windows``).
+    content words (``PassageOptions.windows``), and a trained model moves each passage's
+    edges a sentence at a time where it judges that closer to the reuse
+    (``PassageOptions.edge_model``).
     """
     options = options or PassageOptions()
     suspicious, source = as_profiles(suspicious), as_profiles(source)
@@ -192,7 +201,18 @@ def detect_passages(
         found += [p for p in passages if not any(_overlaps(p, q) for q in found)]
         passages = sorted(found, key=lambda p: (p.this_start, p.source_start))
     passages = _with_edges_at_shared_words(passages, suspicious, source, options)
-    return _with_word_windows(passages, suspicious, source, weights, options)
+    passages = _with_word_windows(passages, suspicious, source, weights, options)
+    if options.edge_model and passages:
+        passages = with_model_edges(
+            passages,
+            suspicious,
+            source,
+            weights,
+            packaged_model(),
+            options.edge_model_bar,
+            options.edge_model_rounds,
+        )
+    return passages
 
 
 def _holds_verbatim(passages: Sequence[Passage], options: PassageOptions) -> bool:
