@@ -184,8 +184,12 @@ def test_copy_starting_inside_a_sentence_is_cut_to_the_copied_words(tmp_path: Pa
     [detection] = detect_pair(susp, src)
     text = susp.read_text()
     assert detection.this_offset == text.index(lead_in) + len(lead_in)
-    # It ends with the last copied word: only the closing full stop is left out.
-    assert text[detection.this_offset + detection.this_length :].strip() == "."
+    # It ends with the copy, closing full stop included (step 17) ...
+    assert text[detection.this_offset + detection.this_length :].strip() == ""
+    assert text[: detection.this_offset + detection.this_length].endswith(copied[1:].rstrip())
+    # ... which the rule-based edges alone leave out.
+    [bare] = detect_pair(susp, src, passage_options=PassageOptions(closing_punctuation=False))
+    assert text[bare.this_offset + bare.this_length :].strip() == "."
 
 
 def test_weak_passages_beside_a_copy_are_dropped() -> None:
@@ -335,7 +339,7 @@ def test_two_copied_blocks_from_far_apart_in_the_source_are_not_a_summary() -> N
     first, second = " ".join(sentences[0:3]), " ".join(sentences[13:16])
     suspicious = " ".join([sentences[20], sentences[21], first, second, sentences[22], sentences[23]])
     found = detect_passages(_profiled(suspicious), _profiled(source))
-    assert [source[p.source_start : p.source_end] for p in found] == [first.rstrip("."), second.rstrip(".")]
+    assert [source[p.source_start : p.source_end] for p in found] == [first, second]
 
 
 def _made_up_words(seed: int) -> list[str]:

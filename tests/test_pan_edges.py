@@ -181,3 +181,17 @@ def test_pan_command_passes_the_edge_model_choice_on(
     assert result.exit_code == 0, result.output
     assert [o.edge_model for o in seen] == [expected]
     assert seen[0].rival_overlap == PassageOptions().rival_overlap
+
+
+def test_a_passage_keeps_the_closing_punctuation_of_its_last_sentence() -> None:
+    from wiretrace.pan.detect import _past_closing
+
+    text = 'He said "no." Then he left! And so on (for now). The end'
+    units = _profiled(text)
+    end_of = {word: text.index(word) + len(word) for word in ("no", "left", "now", "end", "said")}
+    assert text[: _past_closing(units, end_of["no"])].endswith('"no."')
+    assert text[: _past_closing(units, end_of["left"])].endswith("left!")
+    assert text[: _past_closing(units, end_of["now"])].endswith("(for now).")
+    # Nothing follows the last word, or a word follows: the end stays where it is.
+    assert _past_closing(units, end_of["end"]) == end_of["end"]
+    assert _past_closing(units, end_of["said"]) == end_of["said"]

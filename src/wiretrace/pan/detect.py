@@ -143,6 +143,9 @@ class PassageOptions:
     edge_model: bool = True
     edge_model_bar: float = 0.5
     edge_model_rounds: int = 3
+    #: A passage ending at a sentence's last word keeps the closing punctuation after it
+    #: (step 17): the period, question mark or quote is part of what was reused.
+    closing_punctuation: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +215,34 @@ def detect_passages(
             options.edge_model_bar,
             options.edge_model_rounds,
         )
+    if options.closing_punctuation:
+        passages = [_with_closing_punctuation(p, suspicious, source) for p in passages]
     return passages
+
+
+#: What may close a sentence after its last word.
+_CLOSING = frozenset(".!?;:)]\"'’”")
+
+
+def _with_closing_punctuation(
+    p: Passage, suspicious: Sequence[Profile], source: Sequence[Profile]
+) -> Passage:
+    """``p`` with each side's end moved over the closing punctuation right after it."""
+    return replace(
+        p, this_end=_past_closing(suspicious, p.this_end), source_end=_past_closing(source, p.source_end)
+    )
+
+
+def _past_closing(profiles: Sequence[Profile], end: int) -> int:
+    """``end`` moved over the closing punctuation that follows it in its unit."""
+    starts = [p.unit.start for p in profiles]
+    at = bisect_right(starts, end - 1) - 1
+    if at < 0:
+        return end
+    unit = profiles[at].unit
+    while end < unit.end and unit.text[end - unit.start] in _CLOSING:
+        end += 1
+    return end
 
 
 def _holds_verbatim(passages: Sequence[Passage], options: PassageOptions) -> bool:
