@@ -216,7 +216,7 @@ def detect_passages(
             options.edge_model_rounds,
         )
     if options.closing_punctuation:
-        passages = [_with_closing_punctuation(p, suspicious, source) for p in passages]
+        passages = [with_closing_punctuation(p, suspicious, source) for p in passages]
     return passages
 
 
@@ -224,10 +224,10 @@ def detect_passages(
 _CLOSING = frozenset(".!?;:)]\"'’”")
 
 
-def _with_closing_punctuation(
+def with_closing_punctuation(
     p: Passage, suspicious: Sequence[Profile], source: Sequence[Profile]
 ) -> Passage:
-    """``p`` with each side's end moved over the closing punctuation right after it."""
+    """``p`` with each side's end moved over the closing punctuation right after it (step 17)."""
     return replace(
         p, this_end=_past_closing(suspicious, p.this_end), source_end=_past_closing(source, p.source_end)
     )
