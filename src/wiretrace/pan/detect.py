@@ -224,9 +224,7 @@ def detect_passages(
 _CLOSING = frozenset(".!?;:)]\"'’”")
 
 
-def with_closing_punctuation(
-    p: Passage, suspicious: Sequence[Profile], source: Sequence[Profile]
-) -> Passage:
+def with_closing_punctuation(p: Passage, suspicious: Sequence[Profile], source: Sequence[Profile]) -> Passage:
     """``p`` with each side's end moved over the closing punctuation right after it (step 17)."""
     return replace(
         p, this_end=_past_closing(suspicious, p.this_end), source_end=_past_closing(source, p.source_end)
