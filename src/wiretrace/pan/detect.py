@@ -188,7 +188,8 @@ def detect_passages(
     pair without a copy, the stretches no passage covers are searched with windows of
     content words (``PassageOptions.windows``), and a trained model moves each passage's
     edges a sentence at a time where it judges that closer to the reuse
-    (``PassageOptions.edge_model``).
+    (``PassageOptions.edge_model``); each end then keeps the closing punctuation after it
+    (``PassageOptions.closing_punctuation``).
     """
     options = options or PassageOptions()
     suspicious, source = as_profiles(suspicious), as_profiles(source)
