@@ -30,22 +30,19 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
 
 import numpy as np
 from sklearn.ensemble import GradientBoostingClassifier
 
-from wiretrace.align import Profiles, Weights, profile_units
-from wiretrace.document import Document
+from wiretrace.align import Profiles, Weights
 from wiretrace.pan.corpus import read_pairs
 from wiretrace.pan.detect import Passage, PassageOptions, with_closing_punctuation
 from wiretrace.pan.edges import FEATURES, EdgeModel, edge_moves, with_model_edges
 from wiretrace.pan.measures import Annotation, score
-from wiretrace.pan.run import detect_document, read_pan_text
+from wiretrace.pan.run import detect_document, pan_profiles
 from wiretrace.pan.xml import CASE, pair_file_name, read_annotations
-from wiretrace.segment import segment
 
 REPO = Path(__file__).resolve().parent.parent
 MODEL_PATH = REPO / "src" / "wiretrace" / "pan" / "edge_model.json"
@@ -70,16 +67,9 @@ class Corpus:
 
     def profiles(self, pair: str) -> tuple[Profiles, Profiles]:
         suspicious, source = pair.removesuffix(".xml").split("-source-")
-        return _profiles(str(self.root / "susp" / f"{suspicious}.txt")), _profiles(
+        return pan_profiles(str(self.root / "susp" / f"{suspicious}.txt")), pan_profiles(
             str(self.root / "src" / f"source-{source}.txt")
         )
-
-
-@lru_cache(maxsize=512)
-def _profiles(path: str) -> Profiles:
-    doc = Document(id=Path(path).name, text=read_pan_text(Path(path)))
-    segment(doc, layout=False)
-    return profile_units(doc.units)
 
 
 def half_of(pair: str) -> int:

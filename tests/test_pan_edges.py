@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from wiretrace.align import Profiles, Weights, profile_units
-from wiretrace.document import Document
+from tests.test_pan import _made_up_words, _profiled, _sentence
+from wiretrace.align import Weights
 from wiretrace.pan.detect import Passage, PassageOptions, detect_passages
 from wiretrace.pan.edges import FEATURES, MOVES, EdgeModel, edge_moves, packaged_model, with_model_edges
-from wiretrace.segment import segment
 
 
 def _leaf(value: float) -> dict:
@@ -63,26 +61,9 @@ def test_the_packaged_model_reads_the_features_wiretrace_computes() -> None:
     assert ((chances >= 0) & (chances <= 1)).all()
 
 
-def _words(seed: int) -> list[str]:
-    rng = random.Random(seed)
-    words = sorted(
-        {"".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(700)}
-    )
-    rng.shuffle(words)
-    return words
-
-
-def _sentence(words: list[str]) -> str:
-    return " ".join(words).capitalize() + "."
-
-
-def _profiled(text: str) -> Profiles:
-    return profile_units(segment(Document("d", text), layout=False))
-
-
 def _pair() -> tuple[str, str, list[list[str]]]:
     """A source of eight sentences and a suspicious text that copies sentences 2 to 5 between two of its own."""
-    words = _words(3)
+    words = _made_up_words(3)
     sentences = [words[k : k + 10] for k in range(0, 80, 10)]
     source = " ".join(map(_sentence, sentences))
     suspicious = " ".join(map(_sentence, [words[300:310], *sentences[2:6], words[320:330]]))

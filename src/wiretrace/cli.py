@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -184,6 +185,10 @@ def pan(
 
     from wiretrace.pan import PassageOptions, run_pan
 
+    passage_options = PassageOptions(edge_model=edge_model)
+    if each_pair_alone:
+        passage_options = replace(passage_options, rival_overlap=2.0)
+
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -199,10 +204,7 @@ def pan(
             susp_dir,
             out_dir,
             workers=workers,
-            passage_options=PassageOptions(
-                rival_overlap=2.0 if each_pair_alone else PassageOptions().rival_overlap,
-                edge_model=edge_model,
-            ),
+            passage_options=passage_options,
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
     rate = (result.pairs - result.skipped) / result.seconds if result.seconds else 0.0
@@ -366,7 +368,6 @@ def scan_command(
 
     Example: wiretrace scan articles.jsonl --out scan-out/
     """
-    from dataclasses import replace
 
     from wiretrace.scan import CandidateOptions, PairOptions, ScanOptions, scan
 

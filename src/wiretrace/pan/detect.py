@@ -234,8 +234,7 @@ def with_closing_punctuation(p: Passage, suspicious: Sequence[Profile], source: 
 
 def _past_closing(profiles: Sequence[Profile], end: int) -> int:
     """``end`` moved over the closing punctuation that follows it in its unit."""
-    starts = [p.unit.start for p in profiles]
-    at = bisect_right(starts, end - 1) - 1
+    at = bisect_right(profiles, end - 1, key=lambda p: p.unit.start) - 1
     if at < 0:
         return end
     unit = profiles[at].unit

@@ -153,7 +153,7 @@ def detect_pair(
 def _passages(
     suspicious: Path, source: Path, align_options: AlignOptions, options: PassageOptions | None
 ) -> list[Passage]:
-    return detect_passages(_profiles(str(suspicious)), _profiles(str(source)), align_options, options)
+    return detect_passages(pan_profiles(str(suspicious)), pan_profiles(str(source)), align_options, options)
 
 
 def _annotations(suspicious: str, source: str, passages: Sequence[Passage]) -> list[Annotation]:
@@ -171,8 +171,12 @@ def _annotations(suspicious: str, source: str, passages: Sequence[Passage]) -> l
 
 
 @lru_cache(maxsize=256)
-def _profiles(path: str) -> Profiles:
-    """Segmented, profiled units of a PAN document, cached because documents recur in pairs."""
+def pan_profiles(path: str) -> Profiles:
+    """Segmented, profiled units of a PAN document, cached because documents recur in pairs.
+
+    Detection reads a document this way; so must anything that scores its passages'
+    units (``bench/pan_edge_model.py``).
+    """
     doc = Document(id=Path(path).name, text=read_pan_text(Path(path)))
     segment(doc, layout=False)
     return profile_units(doc.units)
