@@ -90,7 +90,7 @@ def _detect(job: tuple[str, str, list[str]]) -> Detections:
     found = detect_document(
         Path(root) / "susp" / suspicious,
         [Path(root) / "src" / s for s in sources],
-        passage_options=PassageOptions(edge_model=False, closing_punctuation=False),
+        passage_options=PassageOptions(edge_model=False, closing_punctuation=False, touching_chars=0),
     )
     return {pair_file_name(suspicious, s): found[s] for s in sources}
 

@@ -46,6 +46,7 @@ from wiretrace.pan.detect import (
     _without_echoes,
     _without_loose_beside_others,
     detect_passages,
+    touching_joined,
 )
 from wiretrace.pan.windows import WindowBar, window_matches
 from wiretrace.segment import segment
@@ -545,6 +546,21 @@ def test_passages_found_by_their_words_join_a_passage_beside_them() -> None:
         (1000, 1850, 5000, 5800),
         (9000, 9200, 100, 300),
     ]
+
+
+def test_passages_touching_on_both_sides_are_one_reuse() -> None:
+    first = Passage(1000, 1400, 700, 1100, links=3, best=0.8, mean=0.6)
+    # Its source side comes first: the rewrite swapped the two halves.
+    second = Passage(1401, 1800, 0, 699, links=2, best=0.7, mean=0.5)
+    same_place_elsewhere = Passage(1830, 2100, 5000, 5300, links=2, best=0.7, mean=0.5)
+    later = Passage(2400, 2600, 5310, 5500, links=2, best=0.7, mean=0.5)
+    joined = touching_joined([later, second, same_place_elsewhere, first], gap=100)
+    assert [(p.this_start, p.this_end, p.source_start, p.source_end, p.links) for p in joined] == [
+        (1000, 1800, 0, 1100, 5),
+        (1830, 2100, 5000, 5300, 2),
+        (2400, 2600, 5310, 5500, 2),
+    ]
+    assert touching_joined([first, second], gap=0) == [first, second]
 
 
 def test_a_source_stretch_is_reused_once() -> None:

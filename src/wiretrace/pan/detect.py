@@ -146,6 +146,10 @@ class PassageOptions:
     #: A passage ending at a sentence's last word keeps the closing punctuation after it
     #: (step 17): the period, question mark or quote is part of what was reused.
     closing_punctuation: bool = True
+    #: Passages at most this many characters apart on both sides once every step is done
+    #: are one reuse cut in two (step 18): random obfuscation shuffles words across the
+    #: sentence where the pieces meet. 0 leaves them apart.
+    touching_chars: int = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +193,8 @@ def detect_passages(
     content words (``PassageOptions.windows``), and a trained model moves each passage's
     edges a sentence at a time where it judges that closer to the reuse
     (``PassageOptions.edge_model``); each end then keeps the closing punctuation after it
-    (``PassageOptions.closing_punctuation``).
+    (``PassageOptions.closing_punctuation``), and passages that touch on both sides are
+    joined (``PassageOptions.touching_chars``).
     """
     options = options or PassageOptions()
     suspicious, source = as_profiles(suspicious), as_profiles(source)
@@ -218,7 +223,23 @@ def detect_passages(
         )
     if options.closing_punctuation:
         passages = [with_closing_punctuation(p, suspicious, source) for p in passages]
+    if options.touching_chars:
+        passages = touching_joined(passages, options.touching_chars)
     return passages
+
+
+def touching_joined(passages: Sequence[Passage], gap: int) -> list[Passage]:
+    """``passages`` with those at most ``gap`` characters apart on both sides joined (step 18).
+
+    The source sides may touch in either order: a rewrite may swap two sentences.
+    """
+    joined: list[Passage] = []
+    for p in sorted(passages, key=lambda p: (p.this_start, p.source_start)):
+        if joined and _near(joined[-1], p, gap):
+            joined[-1] = _joined(joined[-1], p)
+        else:
+            joined.append(p)
+    return joined
 
 
 #: What may close a sentence after its last word.

@@ -32,9 +32,13 @@ SCAN_ALIGN = AlignOptions(semantic=False, lexical_threshold=0.25, min_shared_wor
 #: more translation pairs of 1,000 each, 64 more pairs outside the truth, and grew the
 #: largest family from 303 to 475 documents (docs/benchmarks.md). Nor its edge model
 #: (step 16), which was trained on the edges of PAN cases, not on what relates a pair,
-#: nor step 17, so that a scan's passages are those its benchmark measured.
-_SCAN_PASSAGES = PassageOptions(vector_weight=0.0, windows=None, edge_model=False, closing_punctuation=False)
-_SCAN_VECTOR_PASSAGES = PassageOptions(windows=None, edge_model=False, closing_punctuation=False)
+#: nor steps 17 and 18, so that a scan's passages are those its benchmark measured.
+_SCAN_PASSAGES = PassageOptions(
+    vector_weight=0.0, windows=None, edge_model=False, closing_punctuation=False, touching_chars=0
+)
+_SCAN_VECTOR_PASSAGES = PassageOptions(
+    windows=None, edge_model=False, closing_punctuation=False, touching_chars=0
+)
 #: Profiled documents each judging worker keeps. Pairs are judged grouped by their first
 #: document, so a small cache already serves most lookups; 2,048 cost 1.1 GB more at the
 #: whole benchmark corpus and saved no time (docs/benchmarks.md). With units stored by the
