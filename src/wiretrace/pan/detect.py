@@ -150,6 +150,13 @@ class PassageOptions:
     #: are one reuse cut in two (step 18): random obfuscation shuffles words across the
     #: sentence where the pieces meet. 0 leaves them apart.
     touching_chars: int = 100
+    #: A pair where no step found a passage gets the one stretch that best passes this
+    #: looser bar for windows of content words (step 19): a scrambled rewrite may keep too
+    #: few of its words for the bar of step 15, which every stretch of every pair must
+    #: pass, while one stretch per pair at this bar is seldom chance. None turns this off.
+    lone_window: WindowBar | None = field(
+        default_factory=lambda: WindowBar(shared=6, coverage=0.4, reverse=0.15, shared_weight=25.0)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +201,8 @@ def detect_passages(
     edges a sentence at a time where it judges that closer to the reuse
     (``PassageOptions.edge_model``); each end then keeps the closing punctuation after it
     (``PassageOptions.closing_punctuation``), and passages that touch on both sides are
-    joined (``PassageOptions.touching_chars``).
+    joined (``PassageOptions.touching_chars``). A pair left without a passage gets the
+    best window of content words at a looser bar (``PassageOptions.lone_window``).
     """
     options = options or PassageOptions()
     suspicious, source = as_profiles(suspicious), as_profiles(source)
@@ -225,7 +233,27 @@ def detect_passages(
         passages = [with_closing_punctuation(p, suspicious, source) for p in passages]
     if options.touching_chars:
         passages = touching_joined(passages, options.touching_chars)
+    if not passages and options.lone_window is not None:
+        passages = best_window(suspicious, source, weights, options.lone_window)
     return passages
+
+
+def best_window(
+    suspicious: Sequence[Profile], source: Sequence[Profile], weights: Weights, bar: WindowBar
+) -> list[Passage]:
+    """The window match passing ``bar`` that covers most of its suspicious stretch (step 19).
+
+    One passage at most, or none when no window pair passes ``bar``.
+    """
+    matches = window_matches(suspicious, source, weights, bar)
+    if not matches:
+        return []
+    m = max(matches, key=lambda m: (m.coverage, -m.this_start))
+    return [
+        Passage(
+            m.this_start, m.this_end, m.source_start, m.source_end, links=1, best=m.coverage, mean=m.coverage
+        )
+    ]
 
 
 def touching_joined(passages: Sequence[Passage], gap: int) -> list[Passage]:
