@@ -374,9 +374,9 @@ def test_a_scrambled_sentence_is_found_by_the_words_it_keeps(seed: int) -> None:
     assert [(p.this_start, p.this_end, p.source_start, p.source_end) for p in found] == [
         (start, start + len(rewrite), source_start, source_start + len(_sentence(long)))
     ]
-    # Without the word bags (and without sentence vectors, which see the same words) the
-    # link alone is too weak.
-    lexical_only = PassageOptions(bag_shared=10**9, vector_weight=0.0, windows=None)
+    # Without the word bags (and without sentence vectors and windows, which see the same
+    # words) the link alone is too weak.
+    lexical_only = PassageOptions(bag_shared=10**9, vector_weight=0.0, windows=None, lone_window=None)
     assert detect_passages(_profiled(suspicious), _profiled(source), options=lexical_only) == []
     # A sentence that shares a handful of those words is no rewrite of it.
     loose = _sentence([*long[:5], *words[800:815]])
@@ -435,8 +435,8 @@ def test_a_rewrite_shuffled_across_its_sentences_is_found_by_windows_of_its_word
     source, suspicious, source_passage, rewrite = _scrambled_across_sentences(seed)
     this, other = _profiled(suspicious), _profiled(source)
     # In these shuffles no sentence keeps enough of one source sentence to be linked, and
-    # without links the word bags of step 8 have nothing to start from.
-    assert detect_passages(this, other, options=PassageOptions(windows=None)) == []
+    # without links the word bags of step 8 have nothing to start from (nor, here, step 19).
+    assert detect_passages(this, other, options=PassageOptions(windows=None, lone_window=None)) == []
     found = detect_passages(this, other)
     assert len(found) == 1
     p = found[0]
@@ -446,6 +446,42 @@ def test_a_rewrite_shuffled_across_its_sentences_is_found_by_windows_of_its_word
     assert p.this_end - p.this_start > 0.8 * len(rewrite)
     assert source_start <= p.source_start and p.source_end <= source_start + len(source_passage)
     assert p.source_end - p.source_start > 0.8 * len(source_passage)
+
+
+def _half_kept_and_shuffled(seed: int) -> tuple[str, str, str, str]:
+    """A source passage of four sentences, and a rewrite keeping half its words, shuffled.
+
+    Every other word dropped, a new word beside each kept one, all of them shuffled and cut
+    into sentences of six words. Returns the source, the suspicious text, the source
+    passage and the rewrite.
+    """
+    words = _made_up_words(seed)
+    passage = [words[k : k + 12] for k in (500, 512, 524, 536)]
+    fresh = iter(words[600:])
+    rewrite_words = [v for sentence in passage for w in sentence[::2] for v in (w, next(fresh))]
+    random.Random(seed).shuffle(rewrite_words)
+    rewrite = " ".join(_sentence(rewrite_words[k : k + 6]) for k in range(0, len(rewrite_words), 6))
+    source_passage = " ".join(map(_sentence, passage))
+    own = [_sentence(words[k : k + 12]) for k in range(0, 96, 12)]
+    others = [_sentence(words[k : k + 12]) for k in range(700, 796, 12)]
+    source = " ".join([*own[:4], source_passage, *own[4:]])
+    suspicious = " ".join([*others[:4], rewrite, *others[4:]])
+    return source, suspicious, source_passage, rewrite
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_pair_without_a_passage_gets_its_best_window_at_a_looser_bar(seed: int) -> None:
+    source, suspicious, source_passage, rewrite = _half_kept_and_shuffled(seed)
+    this, other = _profiled(suspicious), _profiled(source)
+    # Half the words gone: too few for the windows of step 15.
+    assert detect_passages(this, other, options=PassageOptions(lone_window=None)) == []
+    [p] = detect_passages(this, other)
+    start, source_start = suspicious.index(rewrite), source.index(source_passage)
+    assert start <= p.this_start and p.this_end <= start + len(rewrite)
+    assert p.this_end - p.this_start > 0.7 * len(rewrite)
+    assert source_start <= p.source_start and p.source_end <= source_start + len(source_passage)
+    # Two texts on different subjects still get nothing.
+    assert detect_passages(_profiled(GARDEN), _profiled(TRAINS)) == []
 
 
 def test_word_windows_skip_covered_stretches_and_a_handful_of_shared_words() -> None:
