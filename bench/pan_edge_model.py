@@ -3,18 +3,15 @@
 Usage: .venv/bin/python bench/pan_edge_model.py [--corpus ../shared/data/pan13-train]
        [--workers 2] [--write]
 
-1. Detects every pair of the corpus with the edge model off, and steps 17 to 19 too, since
-   the model sees passages before those steps.
+1. Detects every pair of the corpus with the edge model off, and steps 17 and 18 too,
+   since the model sees passages before those steps.
 2. For each detection that meets exactly one case (and the case only that detection),
    offers every edge move of :func:`wiretrace.pan.edges.edge_moves` and labels it by the
    truth: does it raise the detection's share of its case plus the case's share of it?
 3. Splits the corpus by suspicious document (even and odd numbers), trains gradient-boosted
    trees on each half and applies them to the other half's detections, followed by steps
-   17 to 19: the PlagDet printed for "held out" is what the model does on documents it has
-   never seen. (Step 19 is given here to the pairs left without a detection once a
-   suspicious document's sources have been weighed together; detection gives it to pairs
-   without a passage before that, which differs only where a pair's every passage went to
-   another source.)
+   17 and 18: the PlagDet printed for "held out" is what the model does on documents it
+   has never seen.
 4. Trains the model on both halves. With ``--write`` it replaces
    ``src/wiretrace/pan/edge_model.json``, after checking that wiretrace's own tree
    evaluation gives scikit-learn's probabilities.
@@ -42,13 +39,7 @@ from sklearn.ensemble import GradientBoostingClassifier
 
 from wiretrace.align import Profiles, Weights
 from wiretrace.pan.corpus import read_pairs
-from wiretrace.pan.detect import (
-    Passage,
-    PassageOptions,
-    best_window,
-    touching_joined,
-    with_closing_punctuation,
-)
+from wiretrace.pan.detect import Passage, PassageOptions, touching_joined, with_closing_punctuation
 from wiretrace.pan.edges import FEATURES, EdgeModel, edge_moves, with_model_edges
 from wiretrace.pan.measures import Annotation, score
 from wiretrace.pan.run import detect_document, pan_profiles
@@ -100,9 +91,7 @@ def _detect(job: tuple[str, str, list[str]]) -> Detections:
     found = detect_document(
         Path(root) / "susp" / suspicious,
         [Path(root) / "src" / s for s in sources],
-        passage_options=PassageOptions(
-            edge_model=False, closing_punctuation=False, touching_chars=0, lone_window=None
-        ),
+        passage_options=PassageOptions(edge_model=False, closing_punctuation=False, touching_chars=0),
     )
     return {pair_file_name(suspicious, s): found[s] for s in sources}
 
@@ -194,18 +183,17 @@ def exported(model: GradientBoostingClassifier, rows: np.ndarray, gains: np.ndar
 
 
 def moved(corpus: Corpus, detections: Detections, models: dict[int, EdgeModel]) -> Detections:
-    """Every detection with the edges the model of the other half favours, then steps 17 to 19."""
-    options = PassageOptions()
+    """Every detection with the edges the model of the other half favours, then steps 17 and 18."""
+    join_chars = PassageOptions().touching_chars
     result: Detections = {}
     for pair, found in detections.items():
         suspicious, source = corpus.profiles(pair)
-        weights = Weights(suspicious, source)
         passages = [Passage(*d.this_range, *d.source_range, links=0, best=0.0, mean=0.0) for d in found]
-        after = with_model_edges(passages, suspicious, source, weights, models[1 - half_of(pair)])
+        after = with_model_edges(
+            passages, suspicious, source, Weights(suspicious, source), models[1 - half_of(pair)]
+        )
         after = [with_closing_punctuation(p, suspicious, source) for p in after]
-        after = touching_joined(after, options.touching_chars)
-        if not after and options.lone_window is not None:
-            after = best_window(suspicious, source, weights, options.lone_window)
+        after = touching_joined(after, join_chars)
         susp_name, source_name = pair.removesuffix(".xml").split("-source-")
         result[pair] = [
             Annotation(
@@ -259,10 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|" + "---|" * len(GROUPS))
     for h, name in ((0, "even"), (1, "odd")):
         pairs = [n for n in detections if half_of(n) == h]
-        for label, found in (("steps 1 to 15", detections), ("16 held out, 17 to 19", after)):
+        for label, found in (("steps 1 to 15", detections), ("16 held out, 17, 18", after)):
             figures = plagdet_by_group(corpus, found, pairs)
             print(f"| {name} | {label} | " + " | ".join(f"{v:.4f}" for v in figures.values()) + " |")
-    for label, found in (("steps 1 to 15", detections), ("16 held out, 17 to 19", after)):
+    for label, found in (("steps 1 to 15", detections), ("16 held out, 17, 18", after)):
         figures = plagdet_by_group(corpus, found, list(detections))
         print(f"| both | {label} | " + " | ".join(f"{v:.4f}" for v in figures.values()) + " |")
     final = train(rows, gains)

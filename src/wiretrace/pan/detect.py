@@ -150,10 +150,11 @@ class PassageOptions:
     #: are one reuse cut in two (step 18): random obfuscation shuffles words across the
     #: sentence where the pieces meet. 0 leaves them apart.
     touching_chars: int = 100
-    #: A pair where no step found a passage gets the one stretch that best passes this
-    #: looser bar for windows of content words (step 19): a scrambled rewrite may keep too
-    #: few of its words for the bar of step 15, which every stretch of every pair must
-    #: pass, while one stretch per pair at this bar is seldom chance. None turns this off.
+    #: A pair where no step up to 15 found a passage gets the one window pair that best
+    #: passes this looser bar (the end of step 15): a scrambled rewrite may keep too few of
+    #: its words for ``windows``, the bar every stretch of every pair must pass, while one
+    #: stretch per pair at this bar is seldom chance. It then goes through steps 16 to 18
+    #: like any passage. None turns this off.
     lone_window: WindowBar | None = field(
         default_factory=lambda: WindowBar(shared=6, coverage=0.4, reverse=0.15, shared_weight=25.0)
     )
@@ -197,12 +198,12 @@ def detect_passages(
     Then each rewritten passage's edges move from sentence ends to where the words its
     two sides share start and stop (``PassageOptions.edge_unshared_words``). Last, in a
     pair without a copy, the stretches no passage covers are searched with windows of
-    content words (``PassageOptions.windows``), and a trained model moves each passage's
-    edges a sentence at a time where it judges that closer to the reuse
+    content words (``PassageOptions.windows``); a pair still without a passage gets its
+    best window at a looser bar (``PassageOptions.lone_window``). A trained model moves
+    each passage's edges a sentence at a time where it judges that closer to the reuse
     (``PassageOptions.edge_model``); each end then keeps the closing punctuation after it
     (``PassageOptions.closing_punctuation``), and passages that touch on both sides are
-    joined (``PassageOptions.touching_chars``). A pair left without a passage gets the
-    best window of content words at a looser bar (``PassageOptions.lone_window``).
+    joined (``PassageOptions.touching_chars``).
     """
     options = options or PassageOptions()
     suspicious, source = as_profiles(suspicious), as_profiles(source)
@@ -219,6 +220,8 @@ def detect_passages(
         passages = sorted(found, key=lambda p: (p.this_start, p.source_start))
     passages = _with_edges_at_shared_words(passages, suspicious, source, options)
     passages = _with_word_windows(passages, suspicious, source, weights, options)
+    if not passages and options.lone_window is not None:
+        passages = best_window(suspicious, source, weights, options.lone_window)
     if options.edge_model and passages:
         passages = with_model_edges(
             passages,
@@ -233,15 +236,13 @@ def detect_passages(
         passages = [with_closing_punctuation(p, suspicious, source) for p in passages]
     if options.touching_chars:
         passages = touching_joined(passages, options.touching_chars)
-    if not passages and options.lone_window is not None:
-        passages = best_window(suspicious, source, weights, options.lone_window)
     return passages
 
 
 def best_window(
     suspicious: Sequence[Profile], source: Sequence[Profile], weights: Weights, bar: WindowBar
 ) -> list[Passage]:
-    """The window match passing ``bar`` that covers most of its suspicious stretch (step 19).
+    """The window match passing ``bar`` that covers most of its suspicious stretch (end of step 15).
 
     One passage at most, or none when no window pair passes ``bar``.
     """

@@ -30,9 +30,10 @@ SCAN_ALIGN = AlignOptions(semantic=False, lexical_threshold=0.25, min_shared_wor
 #: ``PairOptions.passage_vectors``, sentence vectors where those fall short. Not the word
 #: windows of ``wiretrace pan``: on the benchmark corpus they related 6 more random and 3
 #: more translation pairs of 1,000 each, 64 more pairs outside the truth, and grew the
-#: largest family from 303 to 475 documents (docs/benchmarks.md). Nor its edge model
-#: (step 16), which was trained on the edges of PAN cases, not on what relates a pair,
-#: nor steps 17 to 19, so that a scan's passages are those its benchmark measured.
+#: largest family from 303 to 475 documents (docs/benchmarks.md); nor its lone window
+#: for a pair without a passage. Nor its edge model (step 16), which was trained on the
+#: edges of PAN cases, not on what relates a pair, nor steps 17 and 18, so that a scan's
+#: passages are those its benchmark measured.
 _SCAN_PASSAGES = PassageOptions(
     vector_weight=0.0,
     windows=None,
