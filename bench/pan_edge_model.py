@@ -3,14 +3,14 @@
 Usage: .venv/bin/python bench/pan_edge_model.py [--corpus ../shared/data/pan13-train]
        [--workers 2] [--write]
 
-1. Detects every pair of the corpus with the edge model off, and steps 17 and 18 too,
+1. Detects every pair of the corpus with the edge model off, and steps 17 to 19 too,
    since the model sees passages before those steps.
 2. For each detection that meets exactly one case (and the case only that detection),
    offers every edge move of :func:`wiretrace.pan.edges.edge_moves` and labels it by the
    truth: does it raise the detection's share of its case plus the case's share of it?
 3. Splits the corpus by suspicious document (even and odd numbers), trains gradient-boosted
    trees on each half and applies them to the other half's detections, followed by steps
-   17 and 18: the PlagDet printed for "held out" is what the model does on documents it
+   17 to 19: the PlagDet printed for "held out" is what the model does on documents it
    has never seen.
 4. Trains the model on both halves. With ``--write`` it replaces
    ``src/wiretrace/pan/edge_model.json``, after checking that wiretrace's own tree
@@ -39,10 +39,16 @@ from sklearn.ensemble import GradientBoostingClassifier
 
 from wiretrace.align import Profiles, Weights
 from wiretrace.pan.corpus import read_pairs
-from wiretrace.pan.detect import Passage, PassageOptions, touching_joined, with_closing_punctuation
+from wiretrace.pan.detect import (
+    Passage,
+    PassageOptions,
+    touching_joined,
+    with_closing_punctuation,
+    with_source_lines_trimmed,
+)
 from wiretrace.pan.edges import FEATURES, EdgeModel, edge_moves, with_model_edges
 from wiretrace.pan.measures import Annotation, score
-from wiretrace.pan.run import detect_document, pan_profiles
+from wiretrace.pan.run import detect_document, pan_profiles, pan_text
 from wiretrace.pan.xml import CASE, pair_file_name, read_annotations
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,6 +71,11 @@ class Corpus:
 
     root: Path
     truth: dict[str, tuple[str, list[Annotation]]]
+
+    def source_text(self, pair: str) -> str:
+        return pan_text(
+            str(self.root / "src" / f"source-{pair.removesuffix('.xml').split('-source-')[1]}.txt")
+        )
 
     def profiles(self, pair: str) -> tuple[Profiles, Profiles]:
         suspicious, source = pair.removesuffix(".xml").split("-source-")
@@ -91,7 +102,9 @@ def _detect(job: tuple[str, str, list[str]]) -> Detections:
     found = detect_document(
         Path(root) / "susp" / suspicious,
         [Path(root) / "src" / s for s in sources],
-        passage_options=PassageOptions(edge_model=False, closing_punctuation=False, touching_chars=0),
+        passage_options=PassageOptions(
+            edge_model=False, closing_punctuation=False, touching_chars=0, line_share=None
+        ),
     )
     return {pair_file_name(suspicious, s): found[s] for s in sources}
 
@@ -183,8 +196,8 @@ def exported(model: GradientBoostingClassifier, rows: np.ndarray, gains: np.ndar
 
 
 def moved(corpus: Corpus, detections: Detections, models: dict[int, EdgeModel]) -> Detections:
-    """Every detection with the edges the model of the other half favours, then steps 17 and 18."""
-    join_chars = PassageOptions().touching_chars
+    """Every detection with the edges the model of the other half favours, then steps 17 to 19."""
+    options = PassageOptions()
     result: Detections = {}
     for pair, found in detections.items():
         suspicious, source = corpus.profiles(pair)
@@ -193,7 +206,12 @@ def moved(corpus: Corpus, detections: Detections, models: dict[int, EdgeModel]) 
             passages, suspicious, source, Weights(suspicious, source), models[1 - half_of(pair)]
         )
         after = [with_closing_punctuation(p, suspicious, source) for p in after]
-        after = touching_joined(after, join_chars)
+        after = touching_joined(after, options.touching_chars)
+        if options.line_share is not None:
+            text = corpus.source_text(pair)
+            after = [
+                with_source_lines_trimmed(p, text, suspicious, source, options.line_share) for p in after
+            ]
         susp_name, source_name = pair.removesuffix(".xml").split("-source-")
         result[pair] = [
             Annotation(
@@ -247,10 +265,10 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|" + "---|" * len(GROUPS))
     for h, name in ((0, "even"), (1, "odd")):
         pairs = [n for n in detections if half_of(n) == h]
-        for label, found in (("steps 1 to 15", detections), ("16 held out, 17, 18", after)):
+        for label, found in (("steps 1 to 15", detections), ("16 held out, 17 to 19", after)):
             figures = plagdet_by_group(corpus, found, pairs)
             print(f"| {name} | {label} | " + " | ".join(f"{v:.4f}" for v in figures.values()) + " |")
-    for label, found in (("steps 1 to 15", detections), ("16 held out, 17, 18", after)):
+    for label, found in (("steps 1 to 15", detections), ("16 held out, 17 to 19", after)):
         figures = plagdet_by_group(corpus, found, list(detections))
         print(f"| both | {label} | " + " | ".join(f"{v:.4f}" for v in figures.values()) + " |")
     final = train(rows, gains)

@@ -47,6 +47,7 @@ from wiretrace.pan.detect import (
     _without_loose_beside_others,
     detect_passages,
     touching_joined,
+    with_source_lines_trimmed,
 )
 from wiretrace.pan.windows import WindowBar, window_matches
 from wiretrace.segment import segment
@@ -597,6 +598,26 @@ def test_passages_touching_on_both_sides_are_one_reuse() -> None:
         (2400, 2600, 5310, 5500, 2),
     ]
     assert touching_joined([first, second], gap=0) == [first, second]
+
+
+@pytest.mark.parametrize(
+    ("heading", "kept"),
+    [("Seasonal chores for allotment holders", False), ("Tomatoes for cool climates", True)],
+)
+def test_source_lines_the_rewrite_does_not_share_are_cut_from_the_ends(heading: str, kept: bool) -> None:
+    source = f"{TRAINS}\nFurther reading\n{heading}\n{GARDEN}\nSee also\nRailway timetables"
+    suspicious = f"Our reporter visited the market. {GARDEN} Prices rose again."
+    this, other = _profiled(suspicious), _profiled(source)
+    # Read as prose, the headings run into the story's first sentence: the passage's
+    # source side starts at them.
+    passage = Passage(0, len(suspicious), source.index("Further"), len(source), links=5, best=0.8, mean=0.7)
+    trimmed = with_source_lines_trimmed(passage, source, this, other, share=0.2)
+    start = source.index(heading) if kept else source.index(GARDEN)
+    assert (trimmed.source_start, trimmed.source_end) == (start, source.index(GARDEN) + len(GARDEN))
+    assert (trimmed.this_start, trimmed.this_end) == (passage.this_start, passage.this_end)
+    # A passage inside one line keeps its edges, whatever it shares.
+    inside = replace(passage, source_start=source.index(GARDEN) + 10, source_end=source.index(GARDEN) + 60)
+    assert with_source_lines_trimmed(inside, source, _profiled(TRAINS), other, share=0.2) == inside
 
 
 def test_a_source_stretch_is_reused_once() -> None:

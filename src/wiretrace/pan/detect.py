@@ -150,6 +150,12 @@ class PassageOptions:
     #: are one reuse cut in two (step 18): random obfuscation shuffles words across the
     #: sentence where the pieces meet. 0 leaves them apart.
     touching_chars: int = 100
+    #: A passage's source side loses whole lines at either end whose content stems are at
+    #: most this share found in its suspicious stretch (step 19), when the source text is
+    #: given: a web page's lines are its paragraphs, headings and list items, and reuse
+    #: starts and stops at them, where sentences read across a heading do not. None turns
+    #: this off.
+    line_share: float | None = 0.2
     #: A pair where no step up to 15 found a passage gets the one window pair that best
     #: passes this looser bar (the end of step 15): a scrambled rewrite may keep too few of
     #: its words for ``windows``, the bar every stretch of every pair must pass, while one
@@ -188,10 +194,13 @@ def detect_passages(
     options: PassageOptions | None = None,
     encoder: Encoder | None = None,
     weights: Weights | None = None,
+    source_text: str | None = None,
 ) -> list[Passage]:
     """Align the units of two profiled documents and group the links into passages.
 
     ``weights`` are the stem weights over the units of both, when the caller has them.
+    ``source_text``, the source document's text, lets the last step cut each passage's
+    source side at line breaks (``PassageOptions.line_share``).
     Links are lexical first. When no passage holds a verbatim link, sentence vectors
     (``PassageOptions.vector_weight``) raise loose links and the passages are found again:
     paraphrase and translation keep a sentence's meaning where they change its words.
@@ -202,8 +211,10 @@ def detect_passages(
     best window at a looser bar (``PassageOptions.lone_window``). A trained model moves
     each passage's edges a sentence at a time where it judges that closer to the reuse
     (``PassageOptions.edge_model``); each end then keeps the closing punctuation after it
-    (``PassageOptions.closing_punctuation``), and passages that touch on both sides are
-    joined (``PassageOptions.touching_chars``).
+    (``PassageOptions.closing_punctuation``), passages that touch on both sides are
+    joined (``PassageOptions.touching_chars``), and, given the source text, source sides
+    lose the lines at their ends that the suspicious side hardly shares
+    (``PassageOptions.line_share``).
     """
     options = options or PassageOptions()
     suspicious, source = as_profiles(suspicious), as_profiles(source)
@@ -236,7 +247,52 @@ def detect_passages(
         passages = [with_closing_punctuation(p, suspicious, source) for p in passages]
     if options.touching_chars:
         passages = touching_joined(passages, options.touching_chars)
+    if options.line_share is not None and source_text is not None:
+        passages = [
+            with_source_lines_trimmed(p, source_text, suspicious, source, options.line_share)
+            for p in passages
+        ]
     return passages
+
+
+def with_source_lines_trimmed(
+    p: Passage, source_text: str, suspicious: Sequence[Profile], source: Sequence[Profile], share: float
+) -> Passage:
+    """``p`` without the lines at either end of its source side that its suspicious side
+    hardly shares (step 19).
+
+    A line whose content stems are no more than ``share`` found in the suspicious stretch
+    is dropped, from each end inward; the passage keeps one line at least.
+    """
+    lines = _lines_between(source_text, p.source_start, p.source_end)
+    if len(lines) < 2:
+        return p
+    other = {t.stem for t in _content_words(suspicious, p.this_start, p.this_end)}
+
+    def shared(line: tuple[int, int]) -> bool:
+        stems = {t.stem for t in _content_words(source, *line)}
+        return bool(stems) and len(stems & other) > share * len(stems)
+
+    first, last = 0, len(lines) - 1
+    while first < last and not shared(lines[first]):
+        first += 1
+    while last > first and not shared(lines[last]):
+        last -= 1
+    return replace(
+        p, source_start=max(p.source_start, lines[first][0]), source_end=min(p.source_end, lines[last][1])
+    )
+
+
+def _lines_between(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The non-blank lines of ``text[start:end]``, as offsets, cut at ``start`` and ``end``."""
+    lines = []
+    while start < end:
+        newline = text.find("\n", start, end)
+        stop = end if newline < 0 else newline
+        if text[start:stop].strip():
+            lines.append((start, stop))
+        start = stop + 1
+    return lines
 
 
 def best_window(

@@ -153,7 +153,13 @@ def detect_pair(
 def _passages(
     suspicious: Path, source: Path, align_options: AlignOptions, options: PassageOptions | None
 ) -> list[Passage]:
-    return detect_passages(pan_profiles(str(suspicious)), pan_profiles(str(source)), align_options, options)
+    return detect_passages(
+        pan_profiles(str(suspicious)),
+        pan_profiles(str(source)),
+        align_options,
+        options,
+        source_text=pan_text(str(source)),
+    )
 
 
 def _annotations(suspicious: str, source: str, passages: Sequence[Passage]) -> list[Annotation]:
@@ -177,9 +183,15 @@ def pan_profiles(path: str) -> Profiles:
     Detection reads a document this way; so must anything that scores its passages'
     units (``bench/pan_edge_model.py``).
     """
-    doc = Document(id=Path(path).name, text=read_pan_text(Path(path)))
+    doc = Document(id=Path(path).name, text=pan_text(path))
     segment(doc, layout=False)
     return profile_units(doc.units)
+
+
+@lru_cache(maxsize=256)
+def pan_text(path: str) -> str:
+    """A PAN document's text (:func:`read_pan_text`), cached as its profiles are."""
+    return read_pan_text(Path(path))
 
 
 def read_pan_text(path: Path) -> str:
