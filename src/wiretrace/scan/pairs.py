@@ -32,7 +32,7 @@ SCAN_ALIGN = AlignOptions(semantic=False, lexical_threshold=0.25, min_shared_wor
 #: more translation pairs of 1,000 each, 64 more pairs outside the truth, and grew the
 #: largest family from 303 to 475 documents (docs/benchmarks.md); nor its lone window
 #: for a pair without a passage. Nor its edge model (step 16), which was trained on the
-#: edges of PAN cases, not on what relates a pair, nor steps 17 and 18, so that a scan's
+#: edges of PAN cases, not on what relates a pair, nor steps 17 to 19, so that a scan's
 #: passages are those its benchmark measured.
 _SCAN_PASSAGES = PassageOptions(
     vector_weight=0.0,
@@ -41,9 +41,15 @@ _SCAN_PASSAGES = PassageOptions(
     closing_punctuation=False,
     touching_chars=0,
     lone_window=None,
+    line_share=None,
 )
 _SCAN_VECTOR_PASSAGES = PassageOptions(
-    windows=None, edge_model=False, closing_punctuation=False, touching_chars=0, lone_window=None
+    windows=None,
+    edge_model=False,
+    closing_punctuation=False,
+    touching_chars=0,
+    lone_window=None,
+    line_share=None,
 )
 #: Profiled documents each judging worker keeps. Pairs are judged grouped by their first
 #: document, so a small cache already serves most lookups; 2,048 cost 1.1 GB more at the
