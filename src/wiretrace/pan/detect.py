@@ -159,7 +159,7 @@ class PassageOptions:
     #: A pair where no step up to 15 found a passage gets the one window pair that best
     #: passes this looser bar (the end of step 15): a scrambled rewrite may keep too few of
     #: its words for ``windows``, the bar every stretch of every pair must pass, while one
-    #: stretch per pair at this bar is seldom chance. It then goes through steps 16 to 18
+    #: stretch per pair at this bar is seldom chance. It then goes through steps 16 to 19
     #: like any passage. None turns this off.
     lone_window: WindowBar | None = field(
         default_factory=lambda: WindowBar(shared=6, coverage=0.4, reverse=0.15, shared_weight=25.0)
