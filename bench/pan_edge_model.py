@@ -72,16 +72,17 @@ class Corpus:
     root: Path
     truth: dict[str, tuple[str, list[Annotation]]]
 
+    def paths(self, pair: str) -> tuple[Path, Path]:
+        """The suspicious and the source document of a pair file name."""
+        suspicious, source = pair.removesuffix(".xml").split("-source-")
+        return self.root / "susp" / f"{suspicious}.txt", self.root / "src" / f"source-{source}.txt"
+
     def source_text(self, pair: str) -> str:
-        return pan_text(
-            str(self.root / "src" / f"source-{pair.removesuffix('.xml').split('-source-')[1]}.txt")
-        )
+        return pan_text(str(self.paths(pair)[1]))
 
     def profiles(self, pair: str) -> tuple[Profiles, Profiles]:
-        suspicious, source = pair.removesuffix(".xml").split("-source-")
-        return pan_profiles(str(self.root / "susp" / f"{suspicious}.txt")), pan_profiles(
-            str(self.root / "src" / f"source-{source}.txt")
-        )
+        suspicious, source = self.paths(pair)
+        return pan_profiles(str(suspicious)), pan_profiles(str(source))
 
 
 def half_of(pair: str) -> int:
@@ -212,13 +213,13 @@ def moved(corpus: Corpus, detections: Detections, models: dict[int, EdgeModel]) 
             after = [
                 with_source_lines_trimmed(p, text, suspicious, source, options.line_share) for p in after
             ]
-        susp_name, source_name = pair.removesuffix(".xml").split("-source-")
+        suspicious_path, source_path = corpus.paths(pair)
         result[pair] = [
             Annotation(
-                f"{susp_name}.txt",
+                suspicious_path.name,
                 p.this_start,
                 p.this_end - p.this_start,
-                f"source-{source_name}.txt",
+                source_path.name,
                 p.source_start,
                 p.source_end - p.source_start,
             )

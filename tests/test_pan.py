@@ -7,7 +7,7 @@ import random
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -416,11 +416,32 @@ def _scrambled_across_sentences(seed: int) -> tuple[str, str, str, str]:
     cut into sentences of six words: each sentence holds a word or two of each source
     sentence. Returns the source, the suspicious text, the source passage and the rewrite.
     """
+
+    def edited(passage: list[list[str]], fresh: Iterator[str]) -> list[str]:
+        kept = [w for sentence in passage for k, w in enumerate(sentence) if k % 4]
+        return [v for k, w in enumerate(kept) for v in ([w, next(fresh)] if k % 3 == 0 else [w])]
+
+    return _shuffled_rewrite_in_place(seed, edited)
+
+
+def _half_kept_and_shuffled(seed: int) -> tuple[str, str, str, str]:
+    """Like :func:`_scrambled_across_sentences`, but every other word dropped and a new word
+    beside each kept one: the rewrite keeps half the source passage's words."""
+
+    def edited(passage: list[list[str]], fresh: Iterator[str]) -> list[str]:
+        return [v for sentence in passage for w in sentence[::2] for v in (w, next(fresh))]
+
+    return _shuffled_rewrite_in_place(seed, edited)
+
+
+def _shuffled_rewrite_in_place(
+    seed: int, edited: Callable[[list[list[str]], Iterator[str]], list[str]]
+) -> tuple[str, str, str, str]:
+    """A source passage of four sentences among sentences of its own, and ``edited`` words of
+    it, shuffled and cut into sentences of six, among other sentences of a suspicious text."""
     words = _made_up_words(seed)
     passage = [words[k : k + 12] for k in (500, 512, 524, 536)]
-    kept = [w for sentence in passage for k, w in enumerate(sentence) if k % 4]
-    fresh = iter(words[600:])
-    rewrite_words = [v for k, w in enumerate(kept) for v in ([w, next(fresh)] if k % 3 == 0 else [w])]
+    rewrite_words = edited(passage, iter(words[600:]))
     random.Random(seed).shuffle(rewrite_words)
     rewrite = " ".join(_sentence(rewrite_words[k : k + 6]) for k in range(0, len(rewrite_words), 6))
     source_passage = " ".join(map(_sentence, passage))
@@ -436,7 +457,8 @@ def test_a_rewrite_shuffled_across_its_sentences_is_found_by_windows_of_its_word
     source, suspicious, source_passage, rewrite = _scrambled_across_sentences(seed)
     this, other = _profiled(suspicious), _profiled(source)
     # In these shuffles no sentence keeps enough of one source sentence to be linked, and
-    # without links the word bags of step 8 have nothing to start from (nor, here, step 19).
+    # without links the word bags of step 8 have nothing to start from (nor, here, the lone
+    # window).
     assert detect_passages(this, other, options=PassageOptions(windows=None, lone_window=None)) == []
     found = detect_passages(this, other)
     assert len(found) == 1
@@ -447,27 +469,6 @@ def test_a_rewrite_shuffled_across_its_sentences_is_found_by_windows_of_its_word
     assert p.this_end - p.this_start > 0.8 * len(rewrite)
     assert source_start <= p.source_start and p.source_end <= source_start + len(source_passage)
     assert p.source_end - p.source_start > 0.8 * len(source_passage)
-
-
-def _half_kept_and_shuffled(seed: int) -> tuple[str, str, str, str]:
-    """A source passage of four sentences, and a rewrite keeping half its words, shuffled.
-
-    Every other word dropped, a new word beside each kept one, all of them shuffled and cut
-    into sentences of six words. Returns the source, the suspicious text, the source
-    passage and the rewrite.
-    """
-    words = _made_up_words(seed)
-    passage = [words[k : k + 12] for k in (500, 512, 524, 536)]
-    fresh = iter(words[600:])
-    rewrite_words = [v for sentence in passage for w in sentence[::2] for v in (w, next(fresh))]
-    random.Random(seed).shuffle(rewrite_words)
-    rewrite = " ".join(_sentence(rewrite_words[k : k + 6]) for k in range(0, len(rewrite_words), 6))
-    source_passage = " ".join(map(_sentence, passage))
-    own = [_sentence(words[k : k + 12]) for k in range(0, 96, 12)]
-    others = [_sentence(words[k : k + 12]) for k in range(700, 796, 12)]
-    source = " ".join([*own[:4], source_passage, *own[4:]])
-    suspicious = " ".join([*others[:4], rewrite, *others[4:]])
-    return source, suspicious, source_passage, rewrite
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -43,14 +43,7 @@ _SCAN_PASSAGES = PassageOptions(
     lone_window=None,
     line_share=None,
 )
-_SCAN_VECTOR_PASSAGES = PassageOptions(
-    windows=None,
-    edge_model=False,
-    closing_punctuation=False,
-    touching_chars=0,
-    lone_window=None,
-    line_share=None,
-)
+_SCAN_VECTOR_PASSAGES = replace(_SCAN_PASSAGES, vector_weight=PassageOptions().vector_weight)
 #: Profiled documents each judging worker keeps. Pairs are judged grouped by their first
 #: document, so a small cache already serves most lookups; 2,048 cost 1.1 GB more at the
 #: whole benchmark corpus and saved no time (docs/benchmarks.md). With units stored by the
