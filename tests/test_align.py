@@ -250,3 +250,28 @@ def test_facts_are_read_only_for_reworded_links_and_swaps_are_still_found(
     # The verbatim pair of sentences was never read for facts, on either side.
     assert not any("Rescue" in text for text in read)
     assert any("Tuesday" in text for text in read) and any("Friday" in text for text in read)
+
+
+@pytest.mark.parametrize(
+    ("derived", "source"),
+    [
+        (
+            "Floods hit the coast on Friday, officials said.",
+            "Floods  hit the coast on Friday , officials said.",
+        ),
+        ("the the cat sat on the the mat", "The the cat sat on the THE mat"),
+        ("Oil rose.", "oil rose"),  # shorter than min_words: no run of three
+        ("Prices rose", "prices rose"),  # two content words make a run of their own
+        ("It is", "it is"),
+    ],
+)
+def test_a_verbatim_link_gets_the_spans_the_word_by_word_search_finds(derived: str, source: str) -> None:
+    from wiretrace.align import _is_verbatim, _whole_unit_span, shared_spans
+
+    d = profiles(derived, layout=False)[0]
+    s = profiles(source, layout=False)[0]
+    assert _is_verbatim(d, [s])
+    for min_words in (1, 2, 3, 4):
+        assert _whole_unit_span(d.tokens, s.tokens, min_words) == tuple(
+            shared_spans(s.tokens, d.tokens, min_words)
+        )

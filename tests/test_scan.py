@@ -709,3 +709,23 @@ def test_passages_found_only_when_the_original_is_read_as_the_rewrite_still_rela
     # Containment is the share of the rewrite (the page) that the passage covers.
     assert judged.verdict["containment"] == round(span / len(page.text), 4)
     assert judged.verdict["coverage"] == round(span / len(wire.text), 4)
+
+
+def _collector_state(_: int) -> tuple[tuple[int, int, int], int]:
+    import gc
+
+    return gc.get_threshold(), gc.get_freeze_count()
+
+
+def test_scan_workers_collect_garbage_rarely_and_this_process_is_left_as_it_was() -> None:
+    import gc
+
+    local = importlib.import_module("wiretrace.scan.local")
+    before = gc.get_threshold()
+    with local._process_pool(2) as pool:
+        in_workers = pool.map(_collector_state, range(4))
+    assert {threshold for threshold, _ in in_workers} == {local._COLLECTOR_THRESHOLDS}
+    assert all(frozen > 0 for _, frozen in in_workers)  # what the parent held is never rescanned
+    with local._process_pool(1) as pool:
+        assert pool is None and _collector_state(0)[0] == local._COLLECTOR_THRESHOLDS
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

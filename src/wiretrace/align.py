@@ -580,9 +580,14 @@ def _build_links(
     for i in sorted(groups):
         js = groups[i]
         d = d_profiles[i]
-        spans = tuple(
-            span for j in js for span in shared_spans(s_profiles[j].tokens, d.tokens, options.min_span_words)
-        )
+        if i in reworded:
+            spans = tuple(
+                span
+                for j in js
+                for span in shared_spans(s_profiles[j].tokens, d.tokens, options.min_span_words)
+            )
+        else:
+            spans = _whole_unit_span(d.tokens, s_profiles[js[0]].tokens, options.min_span_words)
         kind = _copy_kind(d, [s_profiles[j] for j in js], spans) if i in reworded else "verbatim"
         conflicts = conflicts_of[i]
         primary = max(js, key=lambda j: scored[i, j].score)
@@ -650,6 +655,8 @@ def _is_verbatim(d: Profile, sources: Sequence[Profile]) -> bool:
     """One source with the same words in the same order; only spacing, case or punctuation differ."""
     if len(sources) != 1:
         return False
+    if d.unit.text == sources[0].unit.text:
+        return True  # most verbatim links of a scan: no need to compare word by word
     a, b = d.tokens, sources[0].tokens
     return len(a) == len(b) and all(x.norm == y.norm for x, y in zip(a, b, strict=True))
 
@@ -663,6 +670,20 @@ def _covered_tokens(tokens: Sequence[Token], ranges: list[tuple[int, int]]) -> i
         first, last = bisect.bisect_left(starts, s), bisect.bisect_left(starts, e)
         covered.update(k for k in range(first, last) if tokens[k].end <= e)
     return len(covered)
+
+
+def _whole_unit_span(
+    derived: Sequence[Token], source: Sequence[Token], min_words: int
+) -> tuple[SharedSpan, ...]:
+    """The shared spans of a verbatim link (the same words in the same order).
+
+    They are what :func:`shared_spans` finds, one run over the whole unit, without
+    comparing every word with every other: half the links of a corpus scan are verbatim.
+    A unit shorter than ``min_words`` goes through :func:`shared_spans`.
+    """
+    if len(derived) < min_words:
+        return tuple(shared_spans(source, derived, min_words))
+    return (SharedSpan(source[0].start, source[-1].end, derived[0].start, derived[-1].end),)
 
 
 def shared_spans(source: Sequence[Token], derived: Sequence[Token], min_words: int = 3) -> list[SharedSpan]:

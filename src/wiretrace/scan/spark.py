@@ -44,7 +44,7 @@ from wiretrace.scan.candidates import (
     window_postings,
 )
 from wiretrace.scan.features import passages, shingles
-from wiretrace.scan.local import Progress, judge_pair
+from wiretrace.scan.local import Progress, judge_pair, tune_worker_collector
 from wiretrace.scan.options import ScanOptions
 from wiretrace.scan.pairs import DocumentCache, PairResult
 from wiretrace.scan.records import Problem, Record, read_corpus
@@ -343,6 +343,7 @@ def _judge(
 def _judge_partition(
     rows: Iterable[Any], options: ScanOptions, boiler: np.ndarray
 ) -> Iterator[tuple[int, int, str]]:
+    tune_worker_collector()  # as the local engine's workers: judging keeps many objects alive
     cache = DocumentCache(options.pairs.layout)
     for row in rows:
         record_a = Record(*(row[f"a_{c}"] for c in _DOC_FIELDS[1:]))
