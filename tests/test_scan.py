@@ -720,12 +720,14 @@ def _collector_state(_: int) -> tuple[tuple[int, int, int], int]:
 def test_scan_workers_collect_garbage_rarely_and_this_process_is_left_as_it_was() -> None:
     import gc
 
+    from wiretrace.collector import WORKER_THRESHOLDS
+
     local = importlib.import_module("wiretrace.scan.local")
     before = gc.get_threshold()
     with local._process_pool(2) as pool:
         in_workers = pool.map(_collector_state, range(4))
-    assert {threshold for threshold, _ in in_workers} == {local._COLLECTOR_THRESHOLDS}
+    assert {threshold for threshold, _ in in_workers} == {WORKER_THRESHOLDS}
     assert all(frozen > 0 for _, frozen in in_workers)  # what the parent held is never rescanned
     with local._process_pool(1) as pool:
-        assert pool is None and _collector_state(0)[0] == local._COLLECTOR_THRESHOLDS
+        assert pool is None and _collector_state(0)[0] == WORKER_THRESHOLDS
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0

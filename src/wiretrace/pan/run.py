@@ -20,6 +20,7 @@ from itertools import groupby
 from pathlib import Path
 
 from wiretrace.align import AlignOptions, Profiles, profile_units
+from wiretrace.collector import tune_worker_collector
 from wiretrace.document import Document
 from wiretrace.errors import InputError
 from wiretrace.pan.corpus import PanPair, read_pairs
@@ -98,7 +99,7 @@ def _map(jobs: list[_Job], workers: int) -> Iterator[tuple[int, int]]:
         yield from map(_run_job, jobs)
         return
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with context.Pool(workers) as pool:
+    with context.Pool(workers, initializer=tune_worker_collector) as pool:
         yield from pool.imap_unordered(_run_job, jobs, chunksize=1)
 
 

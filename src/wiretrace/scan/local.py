@@ -13,7 +13,6 @@ Stages, each checkpointed in the output folder (see :mod:`wiretrace.scan.store`)
 from __future__ import annotations
 
 import functools
-import gc
 import multiprocessing
 import os
 import time
@@ -28,6 +27,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
+from wiretrace.collector import tune_worker_collector, tuned_collector
 from wiretrace.document import Document, units_as_array
 from wiretrace.scan.candidates import (
     Candidates,
@@ -374,44 +374,12 @@ def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 def _process_pool(workers: int) -> Iterator[Any]:
     """A process pool (forked, so workers share what the parent loaded), or None for one worker."""
     if workers <= 1:
-        with _quiet_collector():
+        with tuned_collector():
             yield None
         return
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     with context.Pool(workers, initializer=tune_worker_collector) as pool:
         yield pool
-
-
-#: Allocations between collections of the youngest generation (Python's default is 700),
-#: and how many collections of each generation trigger one of the next.
-_COLLECTOR_THRESHOLDS = (50_000, 20, 100)
-
-
-def tune_worker_collector() -> None:
-    """Spare a worker the garbage collector's rescans of objects that live long anyway.
-
-    Judging builds millions of small objects (profiles, tokens, facts) that stay in a
-    worker's document cache, and with Python's defaults a fifth of a worker's time went
-    into collecting them again and again. What the parent held at the fork is frozen,
-    never scanned; the rest is collected after 50,000 allocations instead of 700. On the
-    benchmark corpus the judging stage took 143 and 151 s instead of 169 and 190 s, with
-    the same results (docs/benchmarks.md).
-    """
-    gc.freeze()
-    gc.set_threshold(*_COLLECTOR_THRESHOLDS)
-
-
-@contextmanager
-def _quiet_collector() -> Iterator[None]:
-    """:func:`tune_worker_collector` for work done in this process, undone afterwards."""
-    before = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(*_COLLECTOR_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-        gc.unfreeze()
 
 
 def _pool_map(

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from wiretrace.collector import tune_worker_collector
 from wiretrace.errors import WiretraceError
 from wiretrace.scan.candidates import (
     CHUNK_BITS,
@@ -44,7 +45,7 @@ from wiretrace.scan.candidates import (
     window_postings,
 )
 from wiretrace.scan.features import passages, shingles
-from wiretrace.scan.local import Progress, judge_pair, tune_worker_collector
+from wiretrace.scan.local import Progress, judge_pair
 from wiretrace.scan.options import ScanOptions
 from wiretrace.scan.pairs import DocumentCache, PairResult
 from wiretrace.scan.records import Problem, Record, read_corpus
