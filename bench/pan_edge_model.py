@@ -39,13 +39,7 @@ from sklearn.ensemble import GradientBoostingClassifier
 
 from wiretrace.align import Profiles, Weights
 from wiretrace.pan.corpus import read_pairs
-from wiretrace.pan.detect import (
-    Passage,
-    PassageOptions,
-    touching_joined,
-    with_closing_punctuation,
-    with_source_lines_trimmed,
-)
+from wiretrace.pan.detect import Passage, PassageOptions, finished_passages
 from wiretrace.pan.edges import FEATURES, EdgeModel, edge_moves, with_model_edges
 from wiretrace.pan.measures import Annotation, score
 from wiretrace.pan.run import detect_document, pan_profiles, pan_text
@@ -206,13 +200,7 @@ def moved(corpus: Corpus, detections: Detections, models: dict[int, EdgeModel]) 
         after = with_model_edges(
             passages, suspicious, source, Weights(suspicious, source), models[1 - half_of(pair)]
         )
-        after = [with_closing_punctuation(p, suspicious, source) for p in after]
-        after = touching_joined(after, options.touching_chars)
-        if options.line_share is not None:
-            text = corpus.source_text(pair)
-            after = [
-                with_source_lines_trimmed(p, text, suspicious, source, options.line_share) for p in after
-            ]
+        after = finished_passages(after, suspicious, source, options, corpus.source_text(pair))
         suspicious_path, source_path = corpus.paths(pair)
         result[pair] = [
             Annotation(

@@ -42,8 +42,7 @@ def tuned_collector() -> Iterator[None]:
     True
     """
     before = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(*WORKER_THRESHOLDS)
+    tune_worker_collector()
     try:
         yield
     finally:

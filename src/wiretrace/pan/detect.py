@@ -243,6 +243,19 @@ def detect_passages(
             options.edge_model_bar,
             options.edge_model_rounds,
         )
+    return finished_passages(passages, suspicious, source, options, source_text)
+
+
+def finished_passages(
+    passages: list[Passage],
+    suspicious: Sequence[Profile],
+    source: Sequence[Profile],
+    options: PassageOptions,
+    source_text: str | None = None,
+) -> list[Passage]:
+    """Steps 17 to 19, after the edges are set: closing punctuation, touching passages
+    joined and, given the source text, source lines the suspicious side hardly shares cut
+    off, each as ``options`` asks."""
     if options.closing_punctuation:
         passages = [with_closing_punctuation(p, suspicious, source) for p in passages]
     if options.touching_chars:
